@@ -1,0 +1,491 @@
+#include "lib9p/blocking.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <tuple>
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+
+namespace p9 {
+
+// The I/O thread and the client, shared by the BlockingClient and every Fid it made, so
+// a Fid that outlives its BlockingClient can still clunk (or at least not crash).
+struct Fid::Owner {
+    asio::io_context ctx{1};
+    asio::executor_work_guard<asio::io_context::executor_type> guard{ctx.get_executor()};
+    std::shared_ptr<Client> client;
+    std::thread thread;
+
+    ~Owner() {
+        if (client) {
+            client->close();
+            std::promise<void> closed;
+            auto done = closed.get_future();
+            asio::post(client->get_executor(), [&closed] { closed.set_value(); });
+            done.wait();
+        }
+        guard.reset();
+        ctx.stop();
+        if (thread.joinable()) {
+            if (thread.get_id() == std::this_thread::get_id()) thread.detach();
+            else thread.join();
+        }
+    }
+};
+
+Fid& Fid::operator=(Fid&& o) noexcept {
+    if (this != &o) {
+        reset();
+        owner_ = std::move(o.owner_);
+        fid_ = std::exchange(o.fid_, nofid);
+        qid_ = o.qid_;
+    }
+    return *this;
+}
+
+void Fid::reset() {
+    if (owner_ && fid_ != nofid) {
+        auto& c = *owner_->client;
+        if (c.connected()) c.async_clunk(fid_, [](std::error_code) {});
+        else c.release_fid(fid_);
+    }
+    fid_ = nofid;
+    owner_.reset();
+}
+
+namespace {
+
+// Collects one completion (error_code, Ts...) for a blocking caller.
+template <class... Ts>
+class Waiter {
+public:
+    Waiter() : future_(promise_.get_future()) {}
+    auto handler() {
+        return [this](std::error_code ec, Ts... v) { promise_.set_value({ec, std::move(v)...}); };
+    }
+    std::tuple<std::error_code, Ts...> get() { return future_.get(); }
+
+private:
+    std::promise<std::tuple<std::error_code, Ts...>> promise_;
+    std::future<std::tuple<std::error_code, Ts...>> future_;
+};
+
+template <class Request>
+result<reply_of_t<Request>> call(Client& c, Request req) {
+    Waiter<reply_of_t<Request>> w;
+    c.async_call(std::move(req), w.handler());
+    auto [ec, reply] = w.get();
+    if (ec) return fail(ec);
+    return std::move(reply);
+}
+
+template <class Request>
+std::error_code call_ec(Client& c, Request req) {
+    auto r = call(c, std::move(req));
+    return r ? std::error_code{} : r.error();
+}
+
+std::vector<std::string> split_path(std::string_view path) {
+    std::vector<std::string> out;
+    size_t i = 0;
+    while (i <= path.size()) {
+        size_t j = path.find('/', i);
+        if (j == std::string_view::npos) j = path.size();
+        auto part = path.substr(i, j - i);
+        if (!part.empty() && part != ".") out.emplace_back(part);
+        i = j + 1;
+    }
+    return out;
+}
+
+}  // namespace
+
+result<std::unique_ptr<BlockingClient>> BlockingClient::connect(const Endpoint& endpoint, ClientOptions options) {
+    auto owner = std::make_shared<Fid::Owner>();
+    owner->client = Client::create(owner->ctx.get_executor(), options);
+    owner->thread = std::thread([o = owner.get()] { o->ctx.run(); });
+    Waiter<> w;
+    owner->client->async_connect(endpoint, w.handler());
+    auto [ec] = w.get();
+    if (ec) return fail(ec);
+    return std::unique_ptr<BlockingClient>(new BlockingClient(std::move(owner)));
+}
+
+BlockingClient::BlockingClient(std::shared_ptr<Fid::Owner> owner)
+    : owner_(std::move(owner)), client_(owner_->client) {}
+
+BlockingClient::~BlockingClient() = default;
+
+result<Fid> BlockingClient::attach(const std::string& aname, const std::string& uname, uint32_t n_uname) {
+    Waiter<uint32_t, Qid> w;
+    client_->async_attach(aname, uname, n_uname, w.handler());
+    auto [ec, fid, qid] = w.get();
+    if (ec) return fail(ec);
+    return adopt(fid, qid);
+}
+
+result<Fid> BlockingClient::walk(const Fid& from, std::string_view path) { return walk(from, split_path(path)); }
+
+result<Fid> BlockingClient::walk(const Fid& from, const std::vector<std::string>& names) {
+    Fid current;
+    size_t i = 0;
+    do {
+        const size_t n = std::min<size_t>(names.size() - i, max_walk_elements);
+        std::vector<std::string> part(names.begin() + static_cast<ptrdiff_t>(i),
+                                      names.begin() + static_cast<ptrdiff_t>(i + n));
+        Waiter<uint32_t, std::vector<Qid>> w;
+        client_->async_walk(current ? current.number() : from.number(), std::move(part), w.handler());
+        auto [ec, fid, qids] = w.get();
+        if (ec) return fail(ec);
+        current = adopt(fid, qids.empty() ? (current ? current.qid() : from.qid()) : qids.back());
+        i += n;
+    } while (i < names.size());
+    return current;
+}
+
+result<Rlopen> BlockingClient::open(const Fid& fid, uint32_t flags) { return call(*client_, Tlopen{fid.number(), flags}); }
+
+result<Rlcreate> BlockingClient::create(Fid& dir, std::string_view name, uint32_t flags, uint32_t mode,
+                                        uint32_t gid) {
+    if (!is_valid_name(name)) return fail(errc::invalid_name);
+    auto r = call(*client_, Tlcreate{dir.number(), std::string(name), flags, mode, gid});
+    if (r) dir.qid_ = r->qid;
+    return r;
+}
+
+result<size_t> BlockingClient::read(const Fid& fid, uint64_t offset, std::span<std::byte> buf) {
+    Waiter<size_t> w;
+    client_->async_read(fid.number(), offset, buf, w.handler());
+    auto [ec, n] = w.get();
+    if (ec) return fail(ec);
+    return n;
+}
+
+result<size_t> BlockingClient::write(const Fid& fid, uint64_t offset, std::span<const std::byte> data) {
+    if (data.size() > max_io()) data = data.first(max_io());
+    Waiter<size_t> w;
+    client_->async_write(fid.number(), offset, {data}, w.handler());
+    auto [ec, n] = w.get();
+    if (ec) return fail(ec);
+    return n;
+}
+
+result<Rgetattr> BlockingClient::getattr(const Fid& fid, uint64_t mask) {
+    return call(*client_, Tgetattr{fid.number(), mask});
+}
+
+std::error_code BlockingClient::setattr(const Fid& fid, Tsetattr attrs) {
+    attrs.fid = fid.number();
+    return call_ec(*client_, attrs);
+}
+
+result<std::vector<Dirent>> BlockingClient::readdir(const Fid& dir) {
+    auto clone = walk(dir, std::vector<std::string>{});
+    if (!clone) return fail(clone.error());
+    if (auto o = open(*clone, open_flags::rdonly | open_flags::directory); !o) return fail(o.error());
+    std::vector<Dirent> all;
+    uint64_t cookie = 0;
+    for (;;) {
+        Waiter<std::vector<Dirent>> w;
+        client_->async_readdir(clone->number(), cookie, w.handler());
+        auto [ec, batch] = w.get();
+        if (ec) return fail(ec);
+        if (batch.empty()) break;
+        cookie = batch.back().offset;
+        for (auto& d : batch)
+            if (d.name != "." && d.name != "..") all.push_back(std::move(d));
+    }
+    return all;
+}
+
+std::error_code BlockingClient::fsync(const Fid& fid, bool datasync) {
+    return call_ec(*client_, Tfsync{fid.number(), datasync ? 1u : 0u});
+}
+
+result<Rstatfs> BlockingClient::statfs(const Fid& fid) { return call(*client_, Tstatfs{fid.number()}); }
+
+result<Qid> BlockingClient::mkdir(const Fid& dir, std::string_view name, uint32_t mode, uint32_t gid) {
+    if (!is_valid_name(name)) return fail(errc::invalid_name);
+    auto r = call(*client_, Tmkdir{dir.number(), std::string(name), mode, gid});
+    if (!r) return fail(r.error());
+    return r->qid;
+}
+
+result<Qid> BlockingClient::symlink(const Fid& dir, std::string_view name, std::string_view target, uint32_t gid) {
+    if (!is_valid_name(name)) return fail(errc::invalid_name);
+    auto r = call(*client_, Tsymlink{dir.number(), std::string(name), std::string(target), gid});
+    if (!r) return fail(r.error());
+    return r->qid;
+}
+
+result<Qid> BlockingClient::mknod(const Fid& dir, std::string_view name, uint32_t mode, uint32_t major,
+                                  uint32_t minor, uint32_t gid) {
+    if (!is_valid_name(name)) return fail(errc::invalid_name);
+    auto r = call(*client_, Tmknod{dir.number(), std::string(name), mode, major, minor, gid});
+    if (!r) return fail(r.error());
+    return r->qid;
+}
+
+std::error_code BlockingClient::rename(const Fid& fid, const Fid& newdir, std::string_view newname) {
+    if (!is_valid_name(newname)) return errc::invalid_name;
+    return call_ec(*client_, Trename{fid.number(), newdir.number(), std::string(newname)});
+}
+
+std::error_code BlockingClient::renameat(const Fid& olddir, std::string_view oldname, const Fid& newdir,
+                                         std::string_view newname) {
+    if (!is_valid_name(oldname) || !is_valid_name(newname)) return errc::invalid_name;
+    if (!no_renameat_) {
+        auto ec = call_ec(*client_,
+                          Trenameat{olddir.number(), std::string(oldname), newdir.number(), std::string(newname)});
+        if (ec != std::errc::operation_not_supported) return ec;
+        no_renameat_ = true;
+    }
+    auto f = walk(olddir, std::vector<std::string>{std::string(oldname)});
+    if (!f) return f.error();
+    return rename(*f, newdir, newname);
+}
+
+std::error_code BlockingClient::unlinkat(const Fid& dir, std::string_view name, uint32_t flags) {
+    if (!is_valid_name(name)) return errc::invalid_name;
+    if (!no_unlinkat_) {
+        auto ec = call_ec(*client_, Tunlinkat{dir.number(), std::string(name), flags});
+        if (ec != std::errc::operation_not_supported) return ec;
+        no_unlinkat_ = true;
+    }
+    auto f = walk(dir, std::vector<std::string>{std::string(name)});
+    if (!f) return f.error();
+    const bool want_dir = (flags & at_removedir) != 0;
+    if (want_dir && !f->qid().is_dir()) return std::make_error_code(std::errc::not_a_directory);
+    if (!want_dir && f->qid().is_dir()) return std::make_error_code(std::errc::is_a_directory);
+    return remove(*f);
+}
+
+std::error_code BlockingClient::link(const Fid& dir, const Fid& target, std::string_view name) {
+    if (!is_valid_name(name)) return errc::invalid_name;
+    return call_ec(*client_, Tlink{dir.number(), target.number(), std::string(name)});
+}
+
+result<std::string> BlockingClient::readlink(const Fid& fid) {
+    auto r = call(*client_, Treadlink{fid.number()});
+    if (!r) return fail(r.error());
+    return std::move(r->target);
+}
+
+result<std::vector<std::byte>> BlockingClient::xattr_get(const Fid& fid, std::string_view name) {
+    Waiter<uint32_t, uint64_t> w;
+    client_->async_xattrwalk(fid.number(), std::string(name), w.handler());
+    auto [ec, xfid, size] = w.get();
+    if (ec) return fail(ec);
+    Fid x = adopt(xfid, {});
+    if (size > (64u << 20)) return fail(std::make_error_code(std::errc::file_too_large));
+    std::vector<std::byte> value(size);
+    size_t got = 0;
+    while (got < value.size()) {
+        auto n = read(x, got, std::span(value).subspan(got));
+        if (!n) return fail(n.error());
+        if (*n == 0) break;
+        got += *n;
+    }
+    value.resize(got);
+    return value;
+}
+
+std::error_code BlockingClient::xattr_set(const Fid& fid, std::string_view name, std::span<const std::byte> value,
+                                          uint32_t flags) {
+    auto x = walk(fid, std::vector<std::string>{});
+    if (!x) return x.error();
+    if (auto ec = call_ec(*client_, Txattrcreate{x->number(), std::string(name), value.size(), flags})) return ec;
+    size_t done = 0;
+    while (done < value.size()) {
+        auto n = write(*x, done, value.subspan(done));
+        if (!n) return n.error();
+        if (*n == 0) return errc::short_transfer;
+        done += *n;
+    }
+    return clunk(*x);  // the clunk commits the attribute: its error is the result
+}
+
+result<uint8_t> BlockingClient::lock(const Fid& fid, Tlock request) {
+    request.fid = fid.number();
+    auto r = call(*client_, std::move(request));
+    if (!r) return fail(r.error());
+    return r->status;
+}
+
+result<Rgetlock> BlockingClient::getlock(const Fid& fid, Tgetlock request) {
+    request.fid = fid.number();
+    return call(*client_, std::move(request));
+}
+
+std::error_code BlockingClient::clunk(Fid& fid) {
+    if (!fid) return {};
+    Waiter<> w;
+    client_->async_clunk(fid.take(), w.handler());
+    fid.owner_.reset();
+    return std::get<0>(w.get());
+}
+
+std::error_code BlockingClient::remove(Fid& fid) {
+    if (!fid) return {};
+    Waiter<> w;
+    client_->async_remove(fid.take(), w.handler());
+    fid.owner_.reset();
+    return std::get<0>(w.get());
+}
+
+namespace {
+
+// The bookkeeping shared by the pipelined transfers: slots of max_io bytes, and a queue
+// of completions that the I/O thread fills and the calling thread drains.
+struct Pipeline {
+    struct Slot {
+        std::vector<std::byte> buf;
+        uint64_t pos = 0;    // absolute file position of buf[0]
+        size_t len = 0;      // bytes that belong to this slot's request
+        size_t done = 0;     // bytes already transferred
+    };
+    struct Done {
+        size_t slot;
+        std::error_code ec;
+        size_t n;
+    };
+
+    Pipeline(unsigned depth, size_t chunk) : slots(std::max(1u, depth)) {
+        for (size_t i = slots.size(); i-- > 0;) {
+            slots[i].buf.resize(chunk);
+            free.push_back(i);
+        }
+    }
+    auto completion(size_t slot) {
+        return [this, slot](std::error_code ec, size_t n) {
+            std::lock_guard lock(mutex);
+            done.push_back({slot, ec, n});
+            cv.notify_one();
+        };
+    }
+    Done wait() {
+        std::unique_lock lock(mutex);
+        cv.wait(lock, [&] { return !done.empty(); });
+        Done d = done.front();
+        done.pop_front();
+        --in_flight;
+        return d;
+    }
+
+    std::vector<Slot> slots;
+    std::vector<size_t> free;
+    unsigned in_flight = 0;
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::deque<Done> done;
+};
+
+}  // namespace
+
+result<uint64_t> BlockingClient::write_from(const Fid& fid, uint64_t offset, uint64_t length, const Source& source,
+                                            unsigned depth) {
+    Pipeline pl(depth, max_io());
+    std::error_code first_error;
+    uint64_t next = 0, written = 0;
+    auto submit = [&](size_t i) {
+        auto& s = pl.slots[i];
+        ++pl.in_flight;
+        client_->async_write(fid.number(), s.pos + s.done,
+                             {std::span<const std::byte>(s.buf.data() + s.done, s.len - s.done)}, pl.completion(i));
+    };
+    for (;;) {
+        while (!first_error && next < length && !pl.free.empty()) {
+            const size_t i = pl.free.back();
+            auto& s = pl.slots[i];
+            const size_t want = static_cast<size_t>(std::min<uint64_t>(s.buf.size(), length - next));
+            auto n = source(offset + next, std::span(s.buf.data(), want));
+            if (!n || *n == 0 || *n > want) {
+                first_error = !n ? n.error() : std::make_error_code(std::errc::io_error);
+                break;
+            }
+            pl.free.pop_back();
+            s.pos = offset + next;
+            s.len = *n;
+            s.done = 0;
+            next += *n;
+            submit(i);
+        }
+        if (pl.in_flight == 0) break;
+        auto d = pl.wait();
+        auto& s = pl.slots[d.slot];
+        if (!d.ec && d.n == 0) d.ec = errc::short_transfer;  // no progress: do not loop forever
+        if (d.ec) {
+            if (!first_error) first_error = d.ec;
+            pl.free.push_back(d.slot);
+            continue;
+        }
+        s.done += d.n;
+        written += d.n;
+        if (s.done < s.len && !first_error) submit(d.slot);  // a short write: send the rest
+        else pl.free.push_back(d.slot);
+    }
+    if (first_error) return fail(first_error);
+    return written;
+}
+
+result<uint64_t> BlockingClient::read_into(const Fid& fid, uint64_t offset, const Sink& sink, unsigned depth,
+                                           std::optional<uint64_t> size_hint) {
+    Pipeline pl(depth, max_io());
+    std::error_code first_error;
+    std::optional<uint64_t> eof;  // lowest absolute position where an empty read was seen
+    uint64_t next = offset;
+    const std::optional<uint64_t> hint_end = size_hint ? std::optional(offset + *size_hint) : std::nullopt;
+    auto submit = [&](size_t i) {
+        auto& s = pl.slots[i];
+        ++pl.in_flight;
+        client_->async_read(fid.number(), s.pos + s.done, std::span(s.buf.data() + s.done, s.len - s.done),
+                            pl.completion(i));
+    };
+    for (;;) {
+        // Past the hinted size, read one request at a time until the empty read.
+        while (!first_error && !eof && !pl.free.empty() && (!hint_end || next <= *hint_end || pl.in_flight == 0)) {
+            const size_t i = pl.free.back();
+            pl.free.pop_back();
+            auto& s = pl.slots[i];
+            s.pos = next;
+            s.len = s.buf.size();
+            s.done = 0;
+            next += s.len;
+            submit(i);
+        }
+        if (pl.in_flight == 0) break;
+        auto d = pl.wait();
+        auto& s = pl.slots[d.slot];
+        if (d.ec) {
+            if (!first_error) first_error = d.ec;
+            pl.free.push_back(d.slot);
+            continue;
+        }
+        const uint64_t at = s.pos + s.done;
+        if (d.n == 0) {
+            if (!eof || at < *eof) eof = at;
+            pl.free.push_back(d.slot);
+            continue;
+        }
+        if (eof && at >= *eof) {  // the file grew behind a confirmed end: keep the first view
+            pl.free.push_back(d.slot);
+            continue;
+        }
+        if (auto ec = sink(at, std::span<const std::byte>(s.buf.data() + s.done, d.n))) {
+            if (!first_error) first_error = ec;
+            pl.free.push_back(d.slot);
+            continue;
+        }
+        s.done += d.n;
+        if (s.done < s.len && !first_error) submit(d.slot);  // short read: EOF or a partial answer
+        else pl.free.push_back(d.slot);
+    }
+    if (first_error) return fail(first_error);
+    return (eof ? *eof : next) - offset;
+}
+
+}  // namespace p9

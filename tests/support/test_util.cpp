@@ -1,0 +1,128 @@
+#include "test_util.hpp"
+
+#include <openssl/evp.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+
+namespace testutil {
+
+TempDir::TempDir(const std::string& prefix) {
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/" + prefix + "-XXXXXX";
+    if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed for " + tmpl);
+    path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+std::vector<std::byte> random_bytes(size_t n, uint64_t seed) {
+    std::vector<std::byte> out(n);
+    std::mt19937_64 rng(seed);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v = rng();
+        for (int k = 0; k < 8; ++k) out[i + k] = std::byte(static_cast<uint8_t>(v >> (8 * k)));
+    }
+    for (uint64_t v = rng(); i < n; ++i, v >>= 8) out[i] = std::byte(static_cast<uint8_t>(v));
+    return out;
+}
+
+void write_random_file(const std::filesystem::path& path, uint64_t size, uint64_t seed) {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    if (!f) throw std::runtime_error("cannot write " + path.string());
+    constexpr size_t chunk = 4 << 20;
+    uint64_t done = 0;
+    while (done < size) {
+        size_t n = static_cast<size_t>(std::min<uint64_t>(chunk, size - done));
+        auto b = random_bytes(n, seed + done);
+        f.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(n));
+        done += n;
+    }
+}
+
+void write_file(const std::filesystem::path& path, std::span<const std::byte> data) {
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(reinterpret_cast<const char*>(data.data()), static_cast<std::streamsize>(data.size()));
+    if (!f) throw std::runtime_error("cannot write " + path.string());
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+    write_file(path, std::as_bytes(std::span(text.data(), text.size())));
+}
+
+std::vector<std::byte> read_file(const std::filesystem::path& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw std::runtime_error("cannot read " + path.string());
+    std::vector<char> c((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::vector<std::byte> out(c.size());
+    std::memcpy(out.data(), c.data(), c.size());
+    return out;
+}
+
+namespace {
+std::string hex(const unsigned char* d, unsigned n) {
+    static const char* digits = "0123456789abcdef";
+    std::string s;
+    for (unsigned i = 0; i < n; ++i) {
+        s += digits[d[i] >> 4];
+        s += digits[d[i] & 15];
+    }
+    return s;
+}
+}  // namespace
+
+std::string sha256_hex(std::span<const std::byte> data) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_Digest(data.data(), data.size(), md, &n, EVP_sha256(), nullptr);
+    return hex(md, n);
+}
+
+std::string sha256_file(const std::filesystem::path& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw std::runtime_error("cannot read " + path.string());
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+    std::vector<char> buf(1 << 20);
+    while (f) {
+        f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+        EVP_DigestUpdate(ctx, buf.data(), static_cast<size_t>(f.gcount()));
+    }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_DigestFinal_ex(ctx, md, &n);
+    EVP_MD_CTX_free(ctx);
+    return hex(md, n);
+}
+
+CommandResult run(const std::string& command) {
+    CommandResult r;
+    FILE* p = popen((command + " 2>&1").c_str(), "r");
+    if (!p) return r;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+    int st = pclose(p);
+    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return r;
+}
+
+std::string shell_quote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) {
+        if (c == '\'') out += "'\\''";
+        else out += c;
+    }
+    return out + "'";
+}
+
+}  // namespace testutil

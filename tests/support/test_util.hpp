@@ -1,0 +1,44 @@
+// Small helpers shared by the tests: temporary directories, random data, hashing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace testutil {
+
+// A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
+class TempDir {
+public:
+    explicit TempDir(const std::string& prefix = "netcp-test");
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+    std::filesystem::path path_;
+};
+
+std::vector<std::byte> random_bytes(size_t n, uint64_t seed);
+// Writes `size` pseudo-random bytes to `path` in chunks (for files too big to hold twice).
+void write_random_file(const std::filesystem::path& path, uint64_t size, uint64_t seed);
+void write_file(const std::filesystem::path& path, std::span<const std::byte> data);
+void write_file(const std::filesystem::path& path, const std::string& text);
+std::vector<std::byte> read_file(const std::filesystem::path& path);
+std::string sha256_hex(std::span<const std::byte> data);
+std::string sha256_file(const std::filesystem::path& path);
+
+// Runs a shell command; returns its exit status and collects stdout+stderr.
+struct CommandResult {
+    int status = -1;
+    std::string output;
+};
+CommandResult run(const std::string& command);
+std::string shell_quote(const std::string& s);
+
+}  // namespace testutil
