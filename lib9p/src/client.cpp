@@ -31,7 +31,8 @@ struct Client::Impl {
           connect_timer(strand),
           options(opts),
           session(Session::Options{opts.max_msize, opts.max_in_flight,
-                                   std::chrono::duration_cast<Clock::duration>(opts.request_timeout)}) {}
+                                   std::chrono::duration_cast<Clock::duration>(opts.request_timeout),
+                                   std::chrono::duration_cast<Clock::duration>(opts.flush_timeout)}) {}
 
     asio::strand<asio::any_io_executor> strand;
     asio::generic::stream_protocol::socket socket;
@@ -175,10 +176,12 @@ struct Loop {
     static void arm_tick(const std::shared_ptr<Client>& self) {
         auto& s = *self->impl_;
         if (s.ticking || s.failed || s.session.pending() == 0) return;
-        if (s.options.request_timeout.count() == 0) return;
+        auto shortest = std::chrono::milliseconds::max();
+        for (auto d : {s.options.request_timeout, s.options.flush_timeout})
+            if (d.count() > 0) shortest = std::min(shortest, d);
+        if (shortest == std::chrono::milliseconds::max()) return;
         s.ticking = true;
-        auto period = std::clamp<std::chrono::milliseconds>(s.options.request_timeout / 8,
-                                                             std::chrono::milliseconds(10),
+        auto period = std::clamp<std::chrono::milliseconds>(shortest / 8, std::chrono::milliseconds(10),
                                                              std::chrono::milliseconds(1000));
         s.tick_timer.expires_after(period);
         s.tick_timer.async_wait([self](std::error_code ec) {

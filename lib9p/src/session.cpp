@@ -148,7 +148,8 @@ void Session::send_flush(Pending& p, std::error_code reason, Clock::time_point n
     f.flushed_tag = p.tag;
     f.tag = free_flush_tags_.back();
     free_flush_tags_.pop_back();
-    f.deadline = now + options_.flush_timeout;
+    f.deadline = options_.flush_timeout == Clock::duration::zero() ? Clock::time_point::max()
+                                                                   : now + options_.flush_timeout;
     by_tag_[f.tag] = fid;
     (void)encode(f.frame.head, f.tag, Tflush{p.tag});
     f.state = State::queued;

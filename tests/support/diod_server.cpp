@@ -32,7 +32,7 @@ DiodServer::DiodServer() {
 }
 
 DiodServer::~DiodServer() {
-    run("bash " + shell_quote(NETCP_DIOD_FIXTURE) + " stop " + shell_quote(state_.path().string()));
+    run("bash " + shell_quote(NETCP_DIOD_FIXTURE) + " kill " + shell_quote(state_.path().string()));
 }
 
 void DiodServer::kill_now() {

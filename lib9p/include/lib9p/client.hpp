@@ -48,6 +48,9 @@ struct ClientOptions {
     uint32_t max_msize = 1u << 20;  // proposed in Tversion; the server may answer less
     size_t max_in_flight = 256;     // requests on the wire at once; more wait for a tag
     std::chrono::milliseconds request_timeout{60'000};  // zero: wait forever
+    // After a timeout or cancel, how long to wait for the Rflush before declaring the
+    // server dead and failing the connection.
+    std::chrono::milliseconds flush_timeout{10'000};
     std::chrono::milliseconds connect_timeout{10'000};
 };
 
