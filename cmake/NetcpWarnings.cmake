@@ -2,7 +2,7 @@
 function(netcp_set_warnings target)
   target_compile_options(${target} PRIVATE
     -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wimplicit-fallthrough
-    -Wcast-align -Wunused -Woverloaded-virtual -Wnull-dereference -Wformat=2)
+    -Wcast-align -Wunused -Woverloaded-virtual -Wformat=2)
   if(NETCP_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()

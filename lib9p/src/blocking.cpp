@@ -438,7 +438,8 @@ result<uint64_t> BlockingClient::read_into(const Fid& fid, uint64_t offset, cons
     std::error_code first_error;
     std::optional<uint64_t> eof;  // lowest absolute position where an empty read was seen
     uint64_t next = offset;
-    const std::optional<uint64_t> hint_end = size_hint ? std::optional(offset + *size_hint) : std::nullopt;
+    // Where the hinted data ends; reads go ahead in parallel up to it (no hint: without limit).
+    const uint64_t hint_end = size_hint ? offset + *size_hint : UINT64_MAX;
     auto submit = [&](size_t i) {
         auto& s = pl.slots[i];
         ++pl.in_flight;
@@ -447,7 +448,7 @@ result<uint64_t> BlockingClient::read_into(const Fid& fid, uint64_t offset, cons
     };
     for (;;) {
         // Past the hinted size, read one request at a time until the empty read.
-        while (!first_error && !eof && !pl.free.empty() && (!hint_end || next <= *hint_end || pl.in_flight == 0)) {
+        while (!first_error && !eof && !pl.free.empty() && (next <= hint_end || pl.in_flight == 0)) {
             const size_t i = pl.free.back();
             pl.free.pop_back();
             auto& s = pl.slots[i];

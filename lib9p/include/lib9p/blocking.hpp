@@ -86,6 +86,8 @@ public:
     result<Qid> symlink(const Fid& dir, std::string_view name, std::string_view target, uint32_t gid);
     result<Qid> mknod(const Fid& dir, std::string_view name, uint32_t mode, uint32_t major, uint32_t minor,
                       uint32_t gid);
+    // Trename. Do not rename a fid that is open: diod 1.0.24 aborts on an assertion
+    // (ioctx.c:380) and drops every connection. Clunk it first, or use renameat.
     std::error_code rename(const Fid& fid, const Fid& newdir, std::string_view newname);
     // Trenameat / Tunlinkat. Servers without them (diod answers EOPNOTSUPP) fall back to
     // Trename / Tremove by walking to the name; the fallback is remembered.

@@ -1,0 +1,94 @@
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include "exit_codes.hpp"
+
+namespace netcp {
+
+namespace {
+
+constexpr const char* footer = R"(Operands:
+  A local path, or 9p://[UNAME@]HOST[:PORT]/PATH (port 564 by default; IPv6 as
+  9p://[::1]/PATH). PATH is inside the export chosen with --aname. One side must be
+  local and the other remote. Directories follow cp -r: copying into an existing
+  directory puts the source inside it; a missing destination becomes the copy.
+
+Examples:
+  Upload a file to a diod export:
+    netcp --aname /srv/export ./report.pdf 9p://fileserver/docs/report.pdf
+  Download it again over a unix socket (the host part is then ignored):
+    netcp --unix-socket /run/diod.sock --aname /srv/export 9p://localhost/docs/report.pdf .
+  Upload a directory tree (creates docs/photos on the server):
+    netcp -r --aname /srv/export ./photos 9p://fileserver/docs/
+  Use an IPv6 server, a non-default port, and environment defaults:
+    NETCP_ANAME=/srv/export netcp big.iso 9p://[fd00::5]:5640/isos/
+
+Exit status:
+  0 all copied   2 usage error   3 not found   4 cannot connect or attach
+  5 some files failed   7 timed out   130 interrupted   1 other errors
+
+Every long option can also be set through NETCP_<OPTION> (e.g. NETCP_ANAME,
+NETCP_UNIX_SOCKET); the command line wins.)";
+
+}  // namespace
+
+ParsedCommandLine parse_command_line(int argc, char** argv) {
+    Options o;
+    CLI::App app{"netcp: copy files to and from 9P2000.L servers (such as diod) from userspace.", "netcp"};
+    app.set_version_flag("--version", "netcp 0.1.0");
+    app.footer(footer);
+    app.get_formatter()->column_width(34);
+
+    app.add_option("SRC... DST", o.operands, "Sources, then the destination")->required();
+    app.add_flag("-r,-R,--recursive", o.recursive, "Copy directories recursively");
+    app.add_flag("-T,--no-target-directory", o.no_target_directory,
+                 "Treat DST as the exact name, even if it is an existing directory");
+    app.add_flag("-p,--preserve", o.preserve, "Keep modification times and exact permission bits");
+    app.add_flag("-L,--dereference", o.dereference, "Follow symbolic links in sources");
+    app.add_flag("--fsync", o.fsync, "Flush each uploaded file to stable storage on the server before renaming it");
+    bool quiet = false, verbose = false;
+    app.add_flag("-q,--quiet", quiet, "Print errors only");
+    app.add_flag("-v,--verbose", verbose, "Print each file copied and a summary");
+
+    auto* conn = "9P connection";
+    app.add_option("--aname", o.aname, "Export to attach (diod: the exported path)")
+        ->envname("NETCP_ANAME")->group(conn);
+    app.add_option("--unix-socket", o.unix_socket, "Connect to this unix-domain socket instead of HOST:PORT")
+        ->envname("NETCP_UNIX_SOCKET")->group(conn);
+    app.add_option("--uname", o.uname, "User name to attach as (default: the current user's)")
+        ->envname("NETCP_UNAME")->group(conn);
+    app.add_option("--uid", o.uid, "Numeric uid to attach as (default: the current uid)")
+        ->envname("NETCP_UID")->group(conn);
+    app.add_option("--msize", o.msize, "Largest message size to negotiate, in bytes")
+        ->envname("NETCP_MSIZE")->check(CLI::Range(4096u, 16u << 20))->capture_default_str()->group(conn);
+    app.add_option("--depth", o.depth, "Requests in flight per file")
+        ->envname("NETCP_DEPTH")->check(CLI::Range(1u, 1024u))->capture_default_str()->group(conn);
+    double timeout_s = 60, connect_timeout_s = 10;
+    app.add_option("--timeout", timeout_s, "Seconds to wait for any reply (0: forever)")
+        ->envname("NETCP_TIMEOUT")->check(CLI::NonNegativeNumber)->capture_default_str()->group(conn);
+    app.add_option("--connect-timeout", connect_timeout_s, "Seconds to wait for the connection")
+        ->envname("NETCP_CONNECT_TIMEOUT")->check(CLI::PositiveNumber)->capture_default_str()->group(conn);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);  // prints help, version or the error
+        return {std::nullopt, rc == 0 ? static_cast<int>(exit_ok) : static_cast<int>(exit_usage)};
+    }
+    if (o.operands.size() < 2) {
+        std::fprintf(stderr, "netcp: missing destination operand after '%s'\nTry 'netcp --help'.\n",
+                     o.operands.front().c_str());
+        return {std::nullopt, exit_usage};
+    }
+    if (quiet && verbose) {
+        std::fprintf(stderr, "netcp: --quiet and --verbose contradict each other\n");
+        return {std::nullopt, exit_usage};
+    }
+    o.verbosity = quiet ? 0 : verbose ? 2 : 1;
+    o.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
+    o.connect_timeout = std::chrono::milliseconds(static_cast<long long>(connect_timeout_s * 1000));
+    return {std::move(o), exit_ok};
+}
+
+}  // namespace netcp

@@ -1,0 +1,38 @@
+// netcp's command line: options, environment variables, help text.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace netcp {
+
+struct Options {
+    std::vector<std::string> operands;  // SRC... DST
+    bool recursive = false;
+    bool no_target_directory = false;   // -T: DST is the exact name
+    bool preserve = false;              // -p: keep modification times and exact modes
+    bool dereference = false;           // -L: follow symbolic links in sources
+    bool fsync = false;                 // flush each uploaded file on the server before it is renamed
+    int verbosity = 1;                  // 0 quiet, 1 normal, 2 verbose
+    // 9P connection
+    std::string aname;                  // export to attach
+    std::string unix_socket;            // connect here instead of HOST:PORT
+    std::string uname;                  // user name sent in Tattach
+    std::optional<uint32_t> uid;        // numeric uid sent in Tattach
+    uint32_t msize = 1u << 20;          // cap on the negotiated msize
+    unsigned depth = 16;                // requests in flight per file
+    std::chrono::milliseconds timeout{60'000};
+    std::chrono::milliseconds connect_timeout{10'000};
+};
+
+struct ParsedCommandLine {
+    std::optional<Options> options;  // empty: exit with exit_code (help, version or a usage error)
+    int exit_code = 0;
+};
+
+ParsedCommandLine parse_command_line(int argc, char** argv);
+
+}  // namespace netcp

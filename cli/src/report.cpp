@@ -1,0 +1,90 @@
+#include "report.hpp"
+
+#include <signal.h>
+
+#include <asio/error.hpp>
+#include <atomic>
+#include <cstdio>
+
+#include "exit_codes.hpp"
+#include "lib9p/error.hpp"
+
+namespace netcp {
+
+int classify(std::error_code ec) {
+    if (ec == std::errc::interrupted) return exit_interrupted;
+    if (ec == std::errc::no_such_file_or_directory) return exit_not_found;
+    if (ec == p9::errc::timed_out || ec == std::errc::timed_out) return exit_timeout;
+    if (ec == std::errc::connection_refused || ec == std::errc::host_unreachable ||
+        ec == std::errc::network_unreachable || ec == std::errc::connection_reset || ec == std::errc::not_connected ||
+        ec == p9::errc::connection_closed || ec == p9::errc::not_connected || ec == p9::errc::version_mismatch ||
+        ec == p9::errc::msize_too_small || ec.category() == asio::error::get_netdb_category() ||
+        ec.category() == asio::error::get_addrinfo_category())
+        return exit_connection;
+    return exit_error;
+}
+
+Failure failure(const std::string& what, std::error_code ec) {
+    return {classify(ec), what + ": " + ec.message()};
+}
+
+Reporter::Reporter(int verbosity) : verbosity_(verbosity) {}
+
+void Reporter::fail(const Failure& f) {
+    std::fprintf(stderr, "netcp: %s\n", f.message.c_str());
+    if (failures_++ == 0) first_failure_code_ = f.exit_code;
+}
+
+void Reporter::warn(const std::string& message) {
+    if (verbosity_ >= 1) std::fprintf(stderr, "netcp: warning: %s\n", message.c_str());
+}
+
+void Reporter::file_copied(const std::string& from, const std::string& to, uint64_t bytes) {
+    ++files_;
+    bytes_ += bytes;
+    if (verbosity_ >= 2) std::fprintf(stderr, "'%s' -> '%s' (%llu bytes)\n", from.c_str(), to.c_str(),
+                                      static_cast<unsigned long long>(bytes));
+}
+
+void Reporter::dir_created(const std::string& to) {
+    ++dirs_;
+    if (verbosity_ >= 2) std::fprintf(stderr, "created directory '%s'\n", to.c_str());
+}
+
+void Reporter::summary() {
+    if (verbosity_ < 2) return;
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    std::fprintf(stderr, "netcp: %llu file%s, %llu director%s, %.1f MB in %.2f s (%.1f MB/s)%s\n",
+                 static_cast<unsigned long long>(files_), files_ == 1 ? "" : "s",
+                 static_cast<unsigned long long>(dirs_), dirs_ == 1 ? "y" : "ies", double(bytes_) / 1e6, secs,
+                 secs > 0 ? double(bytes_) / 1e6 / secs : 0.0,
+                 failures_ ? (", " + std::to_string(failures_) + " failed").c_str() : "");
+}
+
+int Reporter::exit_code() const {
+    if (failures_ == 0) return exit_ok;
+    if (first_failure_code_ == exit_interrupted) return exit_interrupted;
+    if (files_ + dirs_ == 0) return first_failure_code_;  // nothing copied: say why
+    return exit_partial;
+}
+
+namespace {
+std::atomic<bool> g_interrupted{false};
+
+void on_sigint(int) {
+    g_interrupted.store(true);
+    ::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+}  // namespace
+
+void install_interrupt_handler() {
+    struct sigaction sa {};
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::signal(SIGPIPE, SIG_IGN);
+}
+
+bool interrupted() { return g_interrupted.load(); }
+
+}  // namespace netcp

@@ -1,0 +1,45 @@
+// What netcp tells the user: errors (always, on stderr), per-file lines and a summary
+// (with --verbose), and the exit code that sums the run up.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <system_error>
+
+namespace netcp {
+
+// One failed action: what the user reads and the exit code it maps to.
+struct Failure {
+    int exit_code = 1;
+    std::string message;  // a whole sentence naming the file and the cause
+};
+
+// Maps an error to an exit code (not found, connection, timeout, interrupted, other).
+int classify(std::error_code ec);
+Failure failure(const std::string& what, std::error_code ec);
+
+class Reporter {
+public:
+    explicit Reporter(int verbosity);
+    void fail(const Failure& f);
+    void warn(const std::string& message);
+    void file_copied(const std::string& from, const std::string& to, uint64_t bytes);
+    void dir_created(const std::string& to);
+    void summary();
+    int exit_code() const;
+    bool any_failure() const { return failures_ > 0; }
+
+private:
+    int verbosity_;
+    uint64_t files_ = 0, dirs_ = 0, bytes_ = 0, failures_ = 0;
+    int first_failure_code_ = 0;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+// SIGINT handling: the first SIGINT sets a flag that transfers check (they stop issuing,
+// drain what is in flight and remove partial files); a second one kills the process.
+void install_interrupt_handler();
+bool interrupted();
+
+}  // namespace netcp

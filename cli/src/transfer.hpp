@@ -1,0 +1,37 @@
+// Copying one regular file in either direction, pipelined, never leaving a destination
+// that looks complete but is not: data goes to a hidden temporary name in the target
+// directory, which is renamed over the final name only after every byte was
+// acknowledged (and, with --fsync, flushed); on failure the temporary file is removed.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "lib9p/message.hpp"
+#include "options.hpp"
+#include "remote_fs.hpp"
+#include "report.hpp"
+
+namespace netcp {
+
+// The temporary name used while `name` is being written: ".NAME.netcp-XXXXXX.partial".
+std::string partial_name(const std::string& name);
+
+// Uploads local regular file `local` (already stat'ed as `st`) to `remote_path`.
+// Returns the bytes copied or the failure.
+tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, const Options& options, const std::string& local,
+                                            const struct stat& st, const std::string& remote_path);
+
+// Downloads remote regular file `remote_path` (attributes `attr`) to local path `local`.
+tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, const Options& options,
+                                              const std::string& remote_path, const p9::Rgetattr& attr,
+                                              const std::string& local);
+
+// The mode a new file or directory gets: the source's permission bits, less the umask
+// unless --preserve.
+uint32_t target_mode(uint32_t source_mode, bool preserve);
+
+}  // namespace netcp
