@@ -57,8 +57,9 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, const Options& opt
     const std::string tmp = partial_name(name);
     auto created = c.create(*file, tmp, p9::open_flags::wronly | p9::open_flags::create | p9::open_flags::excl,
                             0600, ::getgid());
-    if (!created) return tl::unexpected(failure("cannot create " + remote.url(parent.empty() ? tmp : parent + "/" + tmp),
-                                                created.error()));
+    if (!created)
+        return tl::unexpected(failure("cannot upload '" + local + "' to " + dest + " (creating " + tmp + ")",
+                                      created.error()));
 
     // From here on, any failure removes the temporary file.
     auto abandon = [&](const std::string& what, std::error_code ec) {

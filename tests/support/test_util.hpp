@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -40,5 +41,12 @@ struct CommandResult {
 };
 CommandResult run(const std::string& command);
 std::string shell_quote(const std::string& s);
+
+// Starts a program in the background with stdout and stderr going to `log`.
+int spawn(const std::vector<std::string>& argv, const std::filesystem::path& log);
+// Waits for a spawned program; returns its exit status (128 + signal if killed).
+int wait_exit(int pid);
+// Polls `ready` every millisecond for up to `seconds`; true if it became true.
+bool wait_until(const std::function<bool()>& ready, double seconds);
 
 }  // namespace testutil

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what netcp needs to build and test, from Debian's packages. Idempotent: does
+# nothing when everything is present. Uses sudo when not run as root.
+set -euo pipefail
+
+packages=(
+    g++ cmake ninja-build pkg-config         # toolchain
+    libasio-dev libcli11-dev doctest-dev     # standalone Asio, the CLI parser, the test framework
+    libssl-dev libexpected-dev               # OpenSSL, tl::expected
+    diod                                     # the 9P2000.L server the tests and demo run on loopback
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+sudo=()
+[[ $(id -u) -eq 0 ]] || sudo=(sudo)
+echo "install-deps: installing ${missing[*]}" >&2
+
+# Keep package scripts from starting system services (diod would start on port 564).
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod 755 "$policy"
+    made_policy=1
+fi
+cleanup() { [[ $made_policy -eq 1 ]] && "${sudo[@]}" rm -f "$policy"; }
+trap cleanup EXIT
+
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,317 @@
+// The netcp command against a real diod: files and trees both ways, cp -r rules, error
+// messages and exit codes, a server killed mid-transfer, and SIGINT.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "diod_server.hpp"
+#include "tcp_relay.hpp"
+#include "test_util.hpp"
+
+using namespace testutil;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Netcp {
+    const DiodServer& d;
+    std::string url(const std::string& path) const {
+        return "9p://127.0.0.1:" + std::to_string(d.port()) + "/" + path;
+    }
+    CommandResult operator()(const std::string& args) const {
+        return run(shell_quote(NETCP_BINARY) + " --aname " + shell_quote(d.aname()) + " " + args);
+    }
+};
+
+std::string q(const fs::path& p) { return shell_quote(p.string()); }
+
+// Everything in a tree: relative path -> a description of type and content.
+std::map<std::string, std::string> snapshot(const fs::path& root) {
+    std::map<std::string, std::string> out;
+    for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
+        const auto rel = fs::relative(it->path(), root).string();
+        const auto st = it->symlink_status();
+        if (fs::is_symlink(st)) out[rel] = "link:" + fs::read_symlink(it->path()).string();
+        else if (fs::is_directory(st)) out[rel] = "dir";
+        else if (fs::is_fifo(st)) out[rel] = "fifo";
+        else out[rel] = "file:" + sha256_file(it->path());
+    }
+    return out;
+}
+
+std::vector<std::string> partial_files(const fs::path& root) {
+    std::vector<std::string> out;
+    for (auto& e : fs::recursive_directory_iterator(root))
+        if (e.path().filename().string().find(".netcp-") != std::string::npos) out.push_back(e.path().string());
+    return out;
+}
+
+uint64_t partial_size(const fs::path& dir) {
+    for (auto& e : fs::directory_iterator(dir))
+        if (e.path().filename().string().find(".partial") != std::string::npos) {
+            std::error_code ec;
+            auto n = fs::file_size(e.path(), ec);
+            return ec ? 0 : n;
+        }
+    return 0;
+}
+
+}  // namespace
+
+TEST_CASE("a 256 MiB random file uploads and downloads with identical SHA-256") {
+    DiodServer d;
+    Netcp netcp{d};
+    TempDir local;
+    write_random_file(local / "big.bin", 256ull << 20, 2024);
+    const auto sum = sha256_file(local / "big.bin");
+
+    auto up = netcp(q(local / "big.bin") + " " + netcp.url("big.bin"));
+    REQUIRE_MESSAGE(up.status == 0, up.output);
+    CHECK(sha256_file(d.export_dir() / "big.bin") == sum);
+
+    auto down = netcp(netcp.url("big.bin") + " " + q(local / "back.bin"));
+    REQUIRE_MESSAGE(down.status == 0, down.output);
+    CHECK(sha256_file(local / "back.bin") == sum);
+    CHECK(partial_files(local.path()).empty());
+    CHECK(partial_files(d.export_dir()).empty());
+}
+
+TEST_CASE("over a unix socket, over IPv6, and into an existing directory") {
+    DiodServer d;
+    Netcp netcp{d};
+    TempDir local;
+    write_file(local / "f.txt", std::string("via unix socket\n"));
+    fs::create_directory(d.export_dir() / "dir");
+
+    auto r = run(shell_quote(NETCP_BINARY) + " --unix-socket " + shell_quote(d.socket_path()) + " --aname " +
+                 shell_quote(d.aname()) + " " + q(local / "f.txt") + " 9p://localhost/dir");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(read_file(d.export_dir() / "dir/f.txt") == read_file(local / "f.txt"));
+
+    TcpRelay relay("::1", "127.0.0.1", d.port());
+    r = netcp("9p://[::1]:" + std::to_string(relay.port()) + "/dir/f.txt " + q(local / "v6.txt"));
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(read_file(local / "v6.txt") == read_file(local / "f.txt"));
+
+    // NETCP_ANAME stands in for --aname.
+    r = run("NETCP_ANAME=" + shell_quote(d.aname()) + " " + shell_quote(NETCP_BINARY) + " " + q(local / "f.txt") +
+            " " + netcp.url("env.txt"));
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(fs::exists(d.export_dir() / "env.txt"));
+}
+
+TEST_CASE("trees round-trip with empty files, empty directories, symlinks and FIFOs") {
+    DiodServer d;
+    Netcp netcp{d};
+    TempDir local;
+    const fs::path src = local / "tree";
+    fs::create_directories(src / "sub/empty_dir");
+    fs::create_directories(src / "sub/deeper/still");
+    write_file(src / "a.txt", std::string("alpha\n"));
+    write_file(src / "empty", std::string());
+    write_file(src / "sub/deeper/still/data.bin", random_bytes(1'000'003, 5));
+    fs::create_symlink("a.txt", src / "link");
+    fs::create_symlink("../missing", src / "sub/dangling");
+    REQUIRE(::mkfifo((src / "fifo").c_str(), 0644) == 0);
+    const auto want = snapshot(src);
+
+    auto up = netcp("-r " + q(src) + " " + netcp.url(""));
+    REQUIRE_MESSAGE(up.status == 0, up.output);
+    CHECK(snapshot(d.export_dir() / "tree") == want);
+
+    auto down = netcp("-r " + netcp.url("tree") + " " + q(local / "copy"));
+    REQUIRE_MESSAGE(down.status == 0, down.output);
+    CHECK(snapshot(local / "copy") == want);
+    CHECK(partial_files(local.path()).empty());
+
+    SUBCASE("copying again into the existing directory nests it, as cp -r does") {
+        auto again = netcp("-r " + q(src) + " " + netcp.url("tree"));
+        REQUIRE_MESSAGE(again.status == 0, again.output);
+        CHECK(snapshot(d.export_dir() / "tree/tree") == want);
+    }
+    SUBCASE("-T merges into the named directory instead") {
+        write_file(src / "a.txt", std::string("changed\n"));
+        auto again = netcp("-r -T " + q(src) + " " + netcp.url("tree"));
+        REQUIRE_MESSAGE(again.status == 0, again.output);
+        CHECK(!fs::exists(d.export_dir() / "tree/tree"));
+        CHECK(snapshot(d.export_dir() / "tree") == snapshot(src));
+    }
+    SUBCASE("-p keeps modification times") {
+        fs::last_write_time(src / "a.txt", fs::file_time_type::clock::now() - std::chrono::hours(48));
+        auto p = netcp("-p " + q(src / "a.txt") + " " + netcp.url("timed.txt"));
+        REQUIRE_MESSAGE(p.status == 0, p.output);
+        CHECK(fs::last_write_time(d.export_dir() / "timed.txt") == fs::last_write_time(src / "a.txt"));
+    }
+}
+
+TEST_CASE("1,000 small files") {
+    DiodServer d;
+    Netcp netcp{d};
+    TempDir local;
+    fs::create_directories(local / "many");
+    for (int i = 0; i < 1000; ++i)
+        write_file(local / "many" / ("f" + std::to_string(i)), "file number " + std::to_string(i) + "\n");
+    const auto want = snapshot(local / "many");
+    auto up = netcp("-r " + q(local / "many") + " " + netcp.url("many"));
+    REQUIRE_MESSAGE(up.status == 0, up.output);
+    CHECK(snapshot(d.export_dir() / "many") == want);
+    auto down = netcp("-r " + netcp.url("many") + " " + q(local / "back"));
+    REQUIRE_MESSAGE(down.status == 0, down.output);
+    CHECK(snapshot(local / "back") == want);
+}
+
+TEST_CASE("several sources into a directory, and an upload replacing a file") {
+    DiodServer d;
+    Netcp netcp{d};
+    TempDir local;
+    write_file(local / "one", std::string("1"));
+    write_file(local / "two", std::string("2"));
+    fs::create_directory(d.export_dir() / "into");
+    auto r = netcp(q(local / "one") + " " + q(local / "two") + " " + netcp.url("into"));
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(fs::exists(d.export_dir() / "into/one"));
+    CHECK(fs::exists(d.export_dir() / "into/two"));
+
+    write_file(d.export_dir() / "into/one", std::string("old contents, longer than the new"));
+    r = netcp(q(local / "one") + " " + netcp.url("into/one"));
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(read_file(d.export_dir() / "into/one") == read_file(local / "one"));
+
+    r = netcp(q(local / "one") + " " + q(local / "two") + " " + netcp.url("not-a-dir"));
+    CHECK(r.status == 3);
+    CHECK(r.output.find("is not a directory") != std::string::npos);
+}
+
+TEST_CASE("failures exit non-zero and name the file and the cause") {
+    DiodServer d;
+    Netcp netcp{d};
+    TempDir local;
+    write_file(local / "f", std::string("x"));
+    fs::create_directory(local / "dir");
+
+    auto r = netcp(q(local / "missing") + " " + netcp.url("x"));
+    CHECK(r.status == 3);
+    CHECK(r.output.find("missing': No such file or directory") != std::string::npos);
+
+    r = netcp(q(local / "f") + " " + netcp.url("no/such/dir/f"));
+    CHECK(r.status == 3);
+    CHECK(r.output.find("no/such/dir/f: No such file or directory") != std::string::npos);
+
+    r = netcp(netcp.url("absent") + " " + q(local / "absent"));
+    CHECK(r.status == 3);
+
+    r = netcp(q(local / "dir") + " " + netcp.url("d"));
+    CHECK(r.status == 2);
+    CHECK(r.output.find("-r not specified; omitting directory") != std::string::npos);
+
+    r = netcp(q(local / "f") + " " + netcp.url("newdir/"));
+    CHECK(r.status != 0);
+    CHECK(r.output.find("Not a directory") != std::string::npos);
+
+    r = run(shell_quote(NETCP_BINARY) + " --aname /not/exported " + q(local / "f") + " " + netcp.url("f"));
+    CHECK(r.status == 4);
+    CHECK(r.output.find("cannot attach to export '/not/exported'") != std::string::npos);
+
+    r = run(shell_quote(NETCP_BINARY) + " --aname x " + q(local / "f") + " 9p://127.0.0.1:1/f");
+    CHECK(r.status == 4);
+    CHECK(r.output.find("Connection refused") != std::string::npos);
+
+    r = netcp("--bogus " + q(local / "f") + " " + netcp.url("f"));
+    CHECK(r.status == 2);
+
+    if (getuid() == 0) {  // diod runs file operations as the attaching uid
+        fs::create_directory(d.export_dir() / "rootonly");
+        r = netcp("--uid 65534 " + q(local / "f") + " " + netcp.url("rootonly/f"));
+        CHECK(r.status == 1);
+        CHECK(r.output.find("Permission denied") != std::string::npos);
+        CHECK(r.output.find("rootonly") != std::string::npos);
+    }
+
+    r = run(shell_quote(NETCP_BINARY) + " --help");
+    CHECK(r.status == 0);
+    CHECK(r.output.find("Examples:") != std::string::npos);
+    CHECK(r.output.find("--unix-socket") != std::string::npos);
+}
+
+TEST_CASE("a tree where one file fails copies the rest and exits 5") {
+    DiodServer d;
+    Netcp netcp{d};
+    TempDir local;
+    fs::create_directories(local / "t/blocked");
+    write_file(local / "t/ok", std::string("ok"));
+    write_file(local / "t/blocked/secret", std::string("no"));
+    std::string extra;
+    if (getuid() == 0) {
+        // As root the local side reads everything: make the server refuse one directory
+        // instead, by attaching as an unprivileged uid that may write only in t/.
+        fs::create_directories(d.export_dir() / "t/blocked");
+        fs::permissions(d.export_dir() / "t", fs::perms::all);
+        fs::permissions(d.export_dir() / "t/blocked", fs::perms(0755));
+        extra = "--uid 65534 ";
+    } else {
+        fs::permissions(local / "t/blocked/secret", fs::perms::none);
+    }
+    auto r = netcp(extra + "-r -T " + q(local / "t") + " " + netcp.url("t"));
+    CHECK(r.status == 5);
+    CHECK(r.output.find("blocked/secret") != std::string::npos);
+    CHECK(read_file(d.export_dir() / "t/ok") == read_file(local / "t/ok"));
+    CHECK(!fs::exists(d.export_dir() / "t/blocked/secret"));
+    CHECK(partial_files(d.export_dir()).empty());
+}
+
+TEST_CASE("a server killed mid-upload: exit non-zero, no destination") {
+    DiodServer d;
+    TempDir local;
+    // Sparse: big enough to still be in flight when the server dies, cheap to make.
+    { std::ofstream(local / "huge").close(); }
+    fs::resize_file(local / "huge", 4ull << 30);
+    int pid = spawn({NETCP_BINARY, "--aname", d.aname(), (local / "huge").string(),
+                     "9p://127.0.0.1:" + std::to_string(d.port()) + "/huge"},
+                    local / "log");
+    REQUIRE(wait_until([&] { return partial_size(d.export_dir()) > (16u << 20); }, 30));
+    d.kill_now();
+    int status = wait_exit(pid);
+    auto log = read_file(local / "log");
+    std::string out(reinterpret_cast<const char*>(log.data()), log.size());
+    CHECK(status == 4);
+    CHECK(out.find("huge") != std::string::npos);
+    CHECK(out.find("server closed the connection") != std::string::npos);
+    CHECK(!fs::exists(d.export_dir() / "huge"));
+}
+
+TEST_CASE("a server killed mid-download: exit non-zero, no destination, no partial file") {
+    DiodServer d;
+    TempDir local;
+    { std::ofstream(d.export_dir() / "huge").close(); }
+    fs::resize_file(d.export_dir() / "huge", 4ull << 30);
+    int pid = spawn({NETCP_BINARY, "--aname", d.aname(), "9p://127.0.0.1:" + std::to_string(d.port()) + "/huge",
+                     (local / "huge").string()},
+                    local / "log");
+    REQUIRE(wait_until([&] { return partial_size(local.path()) > (16u << 20); }, 30));
+    d.kill_now();
+    int status = wait_exit(pid);
+    CHECK(status == 4);
+    CHECK(!fs::exists(local / "huge"));
+    CHECK(partial_files(local.path()).empty());
+}
+
+TEST_CASE("SIGINT drains, removes the partial upload and exits 130") {
+    DiodServer d;
+    TempDir local;
+    { std::ofstream(local / "huge").close(); }
+    fs::resize_file(local / "huge", 4ull << 30);
+    int pid = spawn({NETCP_BINARY, "--aname", d.aname(), (local / "huge").string(),
+                     "9p://127.0.0.1:" + std::to_string(d.port()) + "/huge"},
+                    local / "log");
+    REQUIRE(wait_until([&] { return partial_size(d.export_dir()) > (16u << 20); }, 30));
+    ::kill(pid, SIGINT);
+    CHECK(wait_exit(pid) == 130);
+    CHECK(!fs::exists(d.export_dir() / "huge"));
+    CHECK(partial_files(d.export_dir()).empty());
+}
