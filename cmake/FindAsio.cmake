@@ -2,6 +2,10 @@
 # so we locate the header ourselves and build the library part once (see asio_impl.cpp):
 # ASIO_SEPARATE_COMPILATION keeps every other translation unit from compiling Asio's
 # implementation again, which matters on a 2-core CI machine.
+# ASIO_DISABLE_STD_ALIGNED_ALLOC: Asio 1.22 decides between aligned_alloc and operator new
+# from _GLIBCXX_HAVE_ALIGNED_ALLOC, which is defined only if a libstdc++ header came first;
+# translation units with different include orders then free with the wrong function
+# (AddressSanitizer: alloc-dealloc-mismatch). Pinning the choice keeps every unit alike.
 find_path(Asio_INCLUDE_DIR asio.hpp)
 if(Asio_INCLUDE_DIR AND EXISTS "${Asio_INCLUDE_DIR}/asio/version.hpp")
   file(STRINGS "${Asio_INCLUDE_DIR}/asio/version.hpp" _asio_version_line REGEX "^#define ASIO_VERSION [0-9]+")
@@ -20,7 +24,7 @@ if(Asio_FOUND AND NOT TARGET Asio::Asio)
   add_library(Asio::Asio INTERFACE IMPORTED)
   set_target_properties(Asio::Asio PROPERTIES
     INTERFACE_INCLUDE_DIRECTORIES "${Asio_INCLUDE_DIR}"
-    INTERFACE_COMPILE_DEFINITIONS "ASIO_STANDALONE;ASIO_NO_DEPRECATED;ASIO_SEPARATE_COMPILATION"
+    INTERFACE_COMPILE_DEFINITIONS "ASIO_STANDALONE;ASIO_NO_DEPRECATED;ASIO_SEPARATE_COMPILATION;ASIO_DISABLE_STD_ALIGNED_ALLOC"
     INTERFACE_LINK_LIBRARIES Threads::Threads)
 endif()
 mark_as_advanced(Asio_INCLUDE_DIR)

@@ -172,6 +172,30 @@ struct Loop {
         return {};
     }
 
+    // Tries the resolved addresses in order until one accepts.
+    static void connect_next(const std::shared_ptr<Client>& self,
+                             std::shared_ptr<std::vector<asio::generic::stream_protocol::endpoint>> eps, size_t i,
+                             std::error_code last, std::shared_ptr<std::function<void(std::error_code)>> finish,
+                             std::function<void()> negotiate) {
+        auto& s = *self->impl_;
+        const bool timed_out = s.connect_timer.expiry() <= Clock::now();
+        if (i >= eps->size() || timed_out) {
+            if (timed_out) last = errc::timed_out;
+            return (*finish)(last ? last : std::make_error_code(std::errc::host_unreachable));
+        }
+        std::error_code ignored;
+        s.socket.close(ignored);
+        auto ep = (*eps)[i];
+        s.socket.async_connect(ep, asio::bind_executor(s.strand, [self, eps = std::move(eps), i, finish = std::move(finish),
+                                                                  negotiate = std::move(negotiate)](
+                                                                     std::error_code ec) mutable {
+            if (ec) return connect_next(self, std::move(eps), i + 1, ec, std::move(finish), std::move(negotiate));
+            std::error_code ignored2;
+            self->impl_->socket.set_option(asio::ip::tcp::no_delay(true), ignored2);
+            negotiate();
+        }));
+    }
+
     // While requests are pending, wake up regularly to expire deadlines.
     static void arm_tick(const std::shared_ptr<Client>& self) {
         auto& s = *self->impl_;
@@ -288,28 +312,9 @@ void Client::start_connect(Endpoint endpoint, std::function<void(std::error_code
             asio::bind_executor(s.strand, [self, finish, negotiate](std::error_code ec,
                                                                      asio::ip::tcp::resolver::results_type res) {
                 if (ec) return (*finish)(ec);
-                std::vector<asio::generic::stream_protocol::endpoint> eps;
-                for (const auto& e : res) eps.emplace_back(e.endpoint());
-                auto try_next = std::make_shared<std::function<void(size_t, std::error_code)>>();
-                *try_next = [self, finish, negotiate, eps, try_next](size_t i, std::error_code last) {
-                    auto& st = *self->impl_;
-                    if (i >= eps.size() || st.connect_timer.expiry() <= Clock::now()) {
-                        *try_next = nullptr;  // break the self-reference
-                        if (st.connect_timer.expiry() <= Clock::now()) last = errc::timed_out;
-                        return (*finish)(last ? last : std::make_error_code(std::errc::host_unreachable));
-                    }
-                    std::error_code ignored;
-                    st.socket.close(ignored);
-                    st.socket.async_connect(eps[i], asio::bind_executor(st.strand, [self, negotiate, try_next, i](
-                                                                                       std::error_code cec) {
-                        if (cec) return (*try_next)(i + 1, cec);
-                        *try_next = nullptr;
-                        std::error_code ignored2;
-                        self->impl_->socket.set_option(asio::ip::tcp::no_delay(true), ignored2);
-                        negotiate();
-                    }));
-                };
-                (*try_next)(0, {});
+                auto eps = std::make_shared<std::vector<asio::generic::stream_protocol::endpoint>>();
+                for (const auto& e : res) eps->emplace_back(e.endpoint());
+                detail::Loop::connect_next(self, eps, 0, {}, finish, negotiate);
             }));
     });
 }

@@ -349,7 +349,7 @@ TEST_CASE("a request cancelled in flight gets a Tflush and the connection stays 
     auto f = c->walk(root, "f");
     REQUIRE(c->open(*f, open_flags::rdonly));
 
-    ::kill(d.pid(), SIGSTOP);  // the request waits in the socket; diod sees it with the flush
+    d.pause();  // the request waits in the socket; diod sees it with the flush
     std::vector<std::byte> buf(100);
     asio::cancellation_signal cancel;
     std::promise<std::pair<std::error_code, size_t>> done;
@@ -360,7 +360,7 @@ TEST_CASE("a request cancelled in flight gets a Tflush and the connection stays 
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     asio::post(c->async().get_executor(), [&] { cancel.emit(asio::cancellation_type::terminal); });
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ::kill(d.pid(), SIGCONT);
+    d.resume();
     auto [ec, n] = done.get_future().get();
     // Either the server answered first (then the read happened) or the flush won.
     CHECK((ec == errc::cancelled || (!ec && n == 100)));
@@ -377,11 +377,11 @@ TEST_CASE("a server that stops answering times out, and a dead one fails everyth
     o.flush_timeout = std::chrono::milliseconds(300);
     auto c = connect_to(d.tcp(), o);
     auto root = attach(*c, d);
-    ::kill(d.pid(), SIGSTOP);
+    d.pause();
     auto t0 = std::chrono::steady_clock::now();
     auto r = c->getattr(root);
     auto waited = std::chrono::steady_clock::now() - t0;
-    ::kill(d.pid(), SIGCONT);
+    d.resume();
     REQUIRE(!r);
     CHECK(r.error() == errc::timed_out);
     CHECK(waited < std::chrono::seconds(5));

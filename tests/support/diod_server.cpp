@@ -1,9 +1,11 @@
 #include "diod_server.hpp"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -11,7 +13,8 @@
 namespace testutil {
 
 DiodServer::DiodServer() {
-    auto r = run("bash " + shell_quote(NETCP_DIOD_FIXTURE) + " start " + shell_quote(state_.path().string()));
+    auto r = run("bash " + shell_quote(NETCP_DIOD_FIXTURE) + " start " + shell_quote(state_.path().string()) +
+                 " --owner " + std::to_string(::getpid()));
     if (r.status == 77) {
         std::fprintf(stderr, "SKIP: %s\n", r.output.c_str());
         std::exit(77);
@@ -34,6 +37,27 @@ DiodServer::DiodServer() {
 DiodServer::~DiodServer() {
     run("bash " + shell_quote(NETCP_DIOD_FIXTURE) + " kill " + shell_quote(state_.path().string()));
 }
+
+void DiodServer::pause() {
+    ::kill(pid_, SIGSTOP);
+    // kill() returns before the threads stop: wait until /proc says every one is stopped.
+    const auto tasks = std::filesystem::path("/proc") / std::to_string(pid_) / "task";
+    for (int i = 0; i < 5000; ++i) {
+        bool all_stopped = true;
+        for (const auto& t : std::filesystem::directory_iterator(tasks)) {
+            std::ifstream st(t.path() / "stat");
+            std::string line;
+            std::getline(st, line);
+            auto close = line.rfind(')');
+            if (close == std::string::npos || close + 2 >= line.size() || line[close + 2] != 'T') all_stopped = false;
+        }
+        if (all_stopped) return;
+        ::usleep(1000);
+    }
+    throw std::runtime_error("diod did not stop");
+}
+
+void DiodServer::resume() { ::kill(pid_, SIGCONT); }
 
 void DiodServer::kill_now() {
     ::kill(pid_, SIGKILL);

@@ -29,6 +29,10 @@ public:
     const std::filesystem::path& export_dir() const { return export_; }
     std::string aname() const { return export_.string(); }
     pid_t pid() const { return pid_; }
+    // Freezes diod (SIGSTOP) and returns once every thread has stopped, so nothing sent
+    // afterwards is answered until resume().
+    void pause();
+    void resume();
     // Kills diod at once (SIGKILL), as a crash would.
     void kill_now();
     std::string log() const;
