@@ -21,6 +21,11 @@ void append_cstring(std::vector<std::byte>& out, const std::string& s) {
     out.push_back(std::byte{0});
 }
 
+// OpenAFS schedules server keys with parity and weak-key checks and refuses to make or
+// read a ticket with a key that fails them, so a ticket made with such a key would be
+// refused by every server: refuse it here too.
+bool usable_server_key(const Key& k) { return has_odd_parity(k) && !is_weak_des_key(k); }
+
 bool fits(const std::string& s, size_t min_len) {
     return s.size() >= min_len && s.size() <= max_principal_component && s.find('\0') == std::string::npos;
 }
@@ -41,6 +46,7 @@ uint32_t from_ticket_order(uint32_t big_endian_value, uint8_t flags) {
 
 result<std::vector<std::byte>> make_ticket(const TicketContents& c, const Key& server_key) {
     if (validate(c.client) || !fits(c.service, 1) || !fits(c.service_instance, 0)) return fail(errc::bad_ticket);
+    if (!usable_server_key(server_key)) return fail(errc::bad_ticket);
     auto life = encode_lifetime(c.start, c.end);
     if (!life) return fail(errc::bad_ticket);
 
@@ -65,6 +71,7 @@ result<std::vector<std::byte>> make_ticket(const TicketContents& c, const Key& s
 result<TicketContents> decode_ticket(std::span<const std::byte> ticket, const Key& server_key) {
     if (ticket.size() < min_ticket_size || ticket.size() > max_ticket_size || ticket.size() % 8 != 0)
         return fail(errc::bad_ticket);
+    if (!usable_server_key(server_key)) return fail(errc::bad_ticket);
     SecretBuffer clear{{ticket.begin(), ticket.end()}};
     if (auto ec = des_pcbc_decrypt(clear.bytes, server_key, server_key)) return fail(ec);
 

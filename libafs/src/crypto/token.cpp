@@ -25,6 +25,8 @@ std::string Token::describe() const {
 result<Token> mint_token(const KeyFile& keys, const MintRequest& request) {
     const ServerKey* key = request.kvno ? keys.find(*request.kvno) : keys.latest();
     if (!key) return fail(errc::no_key);
+    // A key without DES odd parity, or weak, is one no OpenAFS server can use either.
+    if (!has_odd_parity(key->key) || is_weak_des_key(key->key)) return fail(errc::no_key);
     if (key->kvno == kvno_kerberos5 || key->kvno == kvno_kerberos5_enc_part) return fail(errc::bad_value);
     if (validate(request.who)) return fail(errc::bad_value);
     auto life = encode_lifetime(request.start, request.end);

@@ -35,14 +35,16 @@ struct TicketContents {
 
 // Builds and encrypts a ticket. The end time travels as a lifetime code, so a server sees
 // decode_lifetime(start, encode_lifetime(start, end)), which may be a little later than
-// `end` (see lifetime.hpp). errc::bad_ticket if a name does not fit or the times cannot
-// be encoded.
+// `end` (see lifetime.hpp). errc::bad_ticket if a name does not fit, the times cannot
+// be encoded, or the server key lacks DES odd parity or is weak (OpenAFS servers refuse
+// such keys, so no server could read the ticket).
 result<std::vector<std::byte>> make_ticket(const TicketContents& contents, const Key& server_key);
 
 // Decrypts and parses a ticket, as a server does. Does not judge the times: see
 // check_ticket_time(). errc::bad_ticket for a length outside 32..12000 or not a multiple
-// of 8, a string without its NUL or too long, a layout that does not fill the ticket
-// (the wrong key looks like this), or any other malformation.
+// of 8, a server key without odd parity or weak, a string without its NUL or too long,
+// a layout that does not fill the ticket (the wrong key looks like this), or any other
+// malformation.
 result<TicketContents> decode_ticket(std::span<const std::byte> ticket, const Key& server_key);
 
 }  // namespace afs::crypto

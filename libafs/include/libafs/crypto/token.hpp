@@ -77,7 +77,7 @@ struct MintRequest {
 // Mints a token the way a KeyFile holder can (OpenAFS's -localauth does it for "afs"):
 // a fresh random session key, a ticket for service "afs" encrypted with the server key.
 // The token's end is the ticket's real end (see encode_lifetime). Errors: errc::no_key
-// (no key, or no key with that kvno), errc::bad_value (a kvno that would announce a
+// (no key, no key with that kvno, or a key without DES odd parity or weak), errc::bad_value (a kvno that would announce a
 // Kerberos 5 ticket, a principal that does not fit, times a ticket cannot carry).
 result<Token> mint_token(const KeyFile& keys, const MintRequest& request);
 

@@ -11,7 +11,7 @@ using namespace std::chrono_literals;
 namespace {
 
 KeyFile cell_keys() {
-    return *KeyFile::from_keys({{3, *Key::from_hex("0123456789abcdef")}, {5, *Key::from_hex("b6f1c28a5d4e0b3d")}});
+    return *KeyFile::from_keys({{3, *Key::from_hex("0123456789abcdef")}, {5, *Key::from_hex("b6f1c28a5d4f0b3d")}});
 }
 
 }  // namespace
@@ -63,6 +63,8 @@ TEST_CASE("minting with a chosen kvno, and failures") {
     CHECK(mint_token(keys, Principal{""}, 1h, 100) == afs::fail(afs::errc::bad_value));
     CHECK(mint_token(keys, Principal{"bob"}, 31 * 24h, 100) == afs::fail(afs::errc::bad_value));
     CHECK(mint_token(keys, Principal{"bob"}, 0s, 100) == afs::fail(afs::errc::bad_value));
+    auto no_parity = *KeyFile::from_keys({{1, *Key::from_hex("0123456789abcdee")}});
+    CHECK(mint_token(no_parity, Principal{"bob"}, 1h, 100) == afs::fail(afs::errc::no_key));
     auto k5 = *KeyFile::from_keys({{256, *Key::from_hex("0123456789abcdef")}});
     CHECK(mint_token(k5, Principal{"bob"}, 1h, 100) == afs::fail(afs::errc::bad_value));
 }
