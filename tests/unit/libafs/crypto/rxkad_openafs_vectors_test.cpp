@@ -81,7 +81,7 @@ TEST_CASE("our tickets are byte for byte OpenAFS's tkt_MakeTicket") {
 
 TEST_CASE("responses are byte for byte OpenAFS's, at every level, v2 and old") {
     for (const auto& v : vectors) {
-        CAPTURE(to_string(v.level));
+        CAPTURE(std::string(to_string(v.level)));
         RxkadClient client(bob_token(), v.level);
         auto conn = client.new_connection(conn_for(v.cid));
         const std::string ticket_hex = openafs_ticket;
@@ -109,7 +109,7 @@ TEST_CASE("sealed DATA packets and header checksums are byte for byte OpenAFS's"
     const afs::rx::PacketIdentity packet{7, 3, 2};
     const std::string user = "ABCDEFGHIJKLMNOPQRSTU";
     for (const auto& v : vectors) {
-        CAPTURE(to_string(v.level));
+        CAPTURE(std::string(to_string(v.level)));
         RxkadClient client(bob_token(), v.level);
         auto conn = client.new_connection(conn_for(v.cid));
         const size_t header = conn->header_size();
@@ -139,7 +139,7 @@ TEST_CASE("sealed DATA packets and header checksums are byte for byte OpenAFS's"
 TEST_CASE("our verifier accepts what OpenAFS's client sent") {
     RxkadVerifier verifier(*KeyFile::from_keys({{5, server_key}}));
     for (const auto& v : vectors) {
-        CAPTURE(to_string(v.level));
+        CAPTURE(std::string(to_string(v.level)));
         auto response = hex(std::string(v.response2) + openafs_ticket);
         auto who = verifier.verify(response, conn_for(v.cid), Challenge{0xdeadbeef, v.level, true}, 1'700'000'100);
         REQUIRE(who);
