@@ -55,7 +55,8 @@ struct nvldbentry {
     bool operator==(const nvldbentry&) const = default;
 };
 
-// A VLDB entry with servers as UUIDs (273 words). A server whose flags have VLSF_UUID is
+// A VLDB entry with servers as UUIDs (262 words: 65 + 1 + 13*11 + 3*13 + 3 + 1 + 1 + 9; the
+// protocol notes' "273 words / 1092 bytes" miscounts). A server whose flags have VLSF_UUID is
 // named by its UUID (resolve it with GetAddrsU); otherwise time_low of its "UUID" is its
 // IPv4 address and the rest is zero.
 struct uvldbentry {
@@ -71,7 +72,7 @@ struct uvldbentry {
     int32_t matchindex = 0;  // "spares1" in the interface: the server index matched
     std::array<int32_t, 8> spares{};
 
-    static constexpr size_t wire_size = 1092;
+    static constexpr size_t wire_size = 1048;
     static void xdr(auto& io, auto& self) {
         io(xdr::char_array<max_name_len>(self.name), xdr::in_range<0, max_servers>(self.nservers),
            self.server_number, self.server_unique, self.server_partition, self.server_flags, self.volume_id,
@@ -80,7 +81,7 @@ struct uvldbentry {
     bool operator==(const uvldbentry&) const = default;
 };
 
-// Which server GetAddrsU should describe (9 + 11 words).
+// Which server GetAddrsU should describe (4 + 11 words).
 struct ListAddrByAttributes {
     int32_t mask = 0;  // VLADDR_*
     uint32_t ipaddr = 0;
