@@ -1,0 +1,132 @@
+// A file as netfs-core sees it: a page cache of folios in front of one or more write
+// streams. Buffered writes land in the page cache and writeback pushes them out;
+// write-through sends each folio as soon as it is filled; direct writes bypass the page
+// cache (after writing back and dropping what it held for their range, so the page cache
+// and the server never disagree). flush() returns success only when everything written
+// reached the server, otherwise the first error; data that failed stays dirty.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <span>
+#include <system_error>
+#include <vector>
+
+#include "netfs/backend.hpp"
+#include "netfs/context.hpp"
+#include "netfs/error.hpp"
+#include "netfs/folio.hpp"
+
+namespace netfs {
+
+struct StreamConfig {
+    StreamBackend* backend = nullptr;            // null: the stream is not used
+    uint64_t max_in_flight_bytes = 32u << 20;    // the issuer waits when a stream has this much out
+};
+
+struct FileOptions {
+    // streams[0]: the upload backend (required); streams[1]: the cache (optional);
+    // streams[2..]: mirrors.
+    std::vector<StreamConfig> streams;
+    uint32_t folio_size = 256u << 10;             // size of new folios (power of two, 4 KiB..1 MiB)
+    std::function<uint32_t(uint64_t pos)> folio_size_policy;  // optional: per-position sizes
+    uint64_t dirty_limit = 64u << 20;             // writers wait above this much dirty data
+    uint64_t dirty_background = 8u << 20;         // background writeback starts above this
+    uint64_t writeback_budget = 16u << 20;        // bytes one background pass takes
+    uint64_t cache_limit = 256u << 20;            // clean folios beyond this are dropped (LRU)
+    uint64_t remote_size = 0;                     // size of the file on the server when opened
+    Transformer* transformer = nullptr;           // content transformation between cut and issue
+};
+
+class File {
+public:
+    File(Context& ctx, FileOptions options);
+    // Waits for requests still in flight; does not flush (call flush() first).
+    ~File();
+    File(const File&) = delete;
+    File& operator=(const File&) = delete;
+
+    // Buffered write: copies into the page cache. Waits only for folios whose bytes are
+    // being sent, and for the dirty limit.
+    result<size_t> write(uint64_t pos, std::span<const std::byte> data);
+    // Write-through: as write(), but each folio is sent as soon as the copy fills it; waits
+    // for those sends (a trailing partial folio is left dirty for later).
+    result<size_t> write_through(uint64_t pos, std::span<const std::byte> data);
+    // Unbuffered write of the caller's buffer; waits for it. Returns bytes written.
+    result<size_t> write_direct(uint64_t pos, std::span<const std::byte> data);
+    // The same, asynchronous: `data` must stay valid until `done` runs (on the collector).
+    void write_direct_async(uint64_t pos, std::span<const std::byte> data,
+                            std::function<void(std::error_code, uint64_t)> done);
+
+    // Writes back everything dirty and waits for every request of this file. Returns the
+    // first error since the last flush (and forgets it), or success if all data reached
+    // the upload streams.
+    std::error_code flush();
+    // Starts writeback of up to writeback_budget bytes unless another writeback runs.
+    void writeback_background();
+    // Writes back the dirty data in [start, end), then drops the folios there.
+    std::error_code invalidate(uint64_t start, uint64_t end);
+    // Writes back and drops the folios at or beyond `size`, and sets the size.
+    std::error_code truncate(uint64_t size);
+
+    // Puts clean data (just read from the server) in the page cache; with copy_to_cache
+    // it is also sent to the cache stream by the next writeback.
+    void insert_clean(uint64_t pos, std::span<const std::byte> data, bool copy_to_cache);
+    // Copies what the page cache holds at pos (contiguous valid bytes) into out.
+    size_t read_cached(uint64_t pos, std::span<std::byte> out) const;
+
+    uint64_t size() const;
+    uint64_t blocks() const;        // 512-byte units, as stat reports
+    uint64_t dirty_bytes() const;
+    uint64_t cached_bytes() const;
+    size_t nr_folios() const;
+    Context& context() const { return ctx_; }
+    const FileOptions& options() const { return options_; }
+
+private:
+    friend struct Engine;
+    friend class Context;
+
+    enum class Pass { sync, background };
+    // Sends dirty folios in [start, end) (sync: all of them; background: up to the budget,
+    // skipping if another writeback holds the lock). Returns the request to wait on.
+    WriteRequest* writeback(Pass pass, uint64_t start, uint64_t end);
+    std::error_code wait_request(WriteRequest* req);
+    FolioRef folio_for_write(std::unique_lock<std::mutex>& lock, uint64_t pos);
+    uint32_t folio_size_at(uint64_t pos) const;
+    void evict_clean_locked();
+    void lru_remove_locked(Folio* f);
+    void lru_add_locked(Folio* f);
+    void drop_folios_locked(uint64_t start, uint64_t end);
+    void end_folio_writeback(const FolioRef& f, uint64_t data_end, bool redirty);
+    void request_done(WriteRequest& req);
+    void throttle_dirty();
+    result<size_t> copy_in(uint64_t pos, std::span<const std::byte> data, WriteRequest** through);
+
+    Context& ctx_;
+    FileOptions options_;
+
+    // The page cache.
+    mutable std::mutex mu_;
+    std::condition_variable cv_;           // folio writeback ended, dirty data shrank, requests done
+    std::map<uint64_t, FolioRef> folios_;  // by position
+    uint64_t size_ = 0;
+    uint64_t blocks_ = 0;
+    uint64_t zero_point_ = 0;              // the server holds no data at or beyond this
+    uint64_t dirty_bytes_ = 0;
+    uint64_t cached_bytes_ = 0;
+    uint64_t use_clock_ = 0;
+    Folio* lru_head_ = nullptr;            // clean folios, least recently used first
+    Folio* lru_tail_ = nullptr;
+    uint64_t wb_cursor_ = 0;               // where background writeback resumes
+    int io_count_ = 0;                     // requests not yet complete
+    std::error_code error_;                // first write error since the last flush
+    bool queued_for_flush_ = false;
+
+    std::mutex wb_mu_;                     // one writeback request at a time per file
+};
+
+}  // namespace netfs
