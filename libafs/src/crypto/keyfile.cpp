@@ -81,11 +81,15 @@ result<KeyFile> KeyFile::load(const std::filesystem::path& path) {
 }
 
 std::vector<std::byte> KeyFile::serialize() const {
-    std::vector<std::byte> out;
-    detail::append_be32(out, static_cast<uint32_t>(keys_.size()));
+    // Sized up front and filled in place (GCC 12 at -O3 misreports inserts into an empty
+    // vector as overflows).
+    std::vector<std::byte> out(4 + keys_.size() * record_size);
+    detail::store_be32(out.data(), static_cast<uint32_t>(keys_.size()));
+    std::byte* p = out.data() + 4;
     for (const auto& k : keys_) {
-        detail::append_be32(out, static_cast<uint32_t>(k.kvno));
-        out.insert(out.end(), k.key.bytes().begin(), k.key.bytes().end());
+        detail::store_be32(p, static_cast<uint32_t>(k.kvno));
+        std::copy(k.key.bytes().begin(), k.key.bytes().end(), p + 4);
+        p += record_size;
     }
     return out;
 }
