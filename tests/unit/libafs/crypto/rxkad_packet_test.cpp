@@ -29,7 +29,7 @@ struct Sealed {
 
 Sealed seal(afs::rx::ConnectionSecurity& conn, const PacketIdentity& p, std::span<const std::byte> user) {
     std::vector<std::byte> area(conn.header_size() + user.size() + 8);
-    std::memcpy(area.data() + conn.header_size(), user.data(), user.size());
+    std::copy(user.begin(), user.end(), area.begin() + ptrdiff_t(conn.header_size()));
     Sealed s;
     auto n = conn.seal(p, area, user.size(), s.checksum);
     REQUIRE(n);
