@@ -64,7 +64,9 @@ std::optional<Directory::View> Directory::entry_at(size_t blob) const {
     const size_t page = blob / blobs_per_page, slot = blob % blobs_per_page;
     if (page >= page_count() || slot < first_entry_slot(page) || !in_use(blob)) return std::nullopt;
     const std::byte* e = contents_.data() + blob * blob_size;
-    if ((std::to_integer<unsigned>(e[flag_offset]) & flag_first) == 0) return std::nullopt;
+    // The fileserver writes exactly FFIRST here; demanding exactly that keeps name bytes of a
+    // damaged neighbour from passing for an entry in the page scan.
+    if (std::to_integer<unsigned>(e[flag_offset]) != flag_first) return std::nullopt;
 
     const char* name = reinterpret_cast<const char*>(e + name_offset);
     const size_t room = (page + 1) * page_size - (blob * blob_size + name_offset);
