@@ -32,8 +32,8 @@ struct CallBack {
     static constexpr std::string_view name = "RXAFSCB_CallBack";
     struct Request {
         using rpc = CallBack;
-        std::vector<AFSFid> fids;
-        std::vector<AFSCallBack> callbacks;  // often empty
+        AFSCBFids fids;
+        AFSCBs callbacks;  // often empty
         static void xdr(auto& io, auto& self) {
             io(xdr::array<afs_cb_max>(self.fids), xdr::array<afs_cb_max>(self.callbacks));
         }

@@ -250,8 +250,8 @@ struct GiveUpCallBacks {
     static constexpr uint32_t opcode = 147;
     static constexpr std::string_view name = "RXAFS_GiveUpCallBacks";
     struct Request {
-        std::vector<AFSFid> fids;
-        std::vector<AFSCallBack> callbacks;  // may be empty
+        AFSCBFids fids;
+        AFSCBs callbacks;  // may be empty
         static void xdr(auto& io, auto& self) {
             io(xdr::array<afs_cb_max>(self.fids), xdr::array<afs_cb_max>(self.callbacks));
         }
@@ -285,15 +285,15 @@ struct InlineBulkStatus {
     static constexpr uint32_t opcode = 65536;
     static constexpr std::string_view name = "RXAFS_InlineBulkStatus";
     struct Request {
-        std::vector<AFSFid> fids;  // at most 50
+        AFSCBFids fids;  // at most 50
         static void xdr(auto& io, auto& self) { io(xdr::array<afs_cb_max>(self.fids)); }
         bool operator==(const Request&) const = default;
     };
     // statuses[i] and callbacks[i] answer fids[i]; a file that failed has its own
     // statuses[i].error_code (see AFSFetchStatus::error) instead of failing the call.
     struct Reply {
-        std::vector<AFSFetchStatus> statuses;
-        std::vector<AFSCallBack> callbacks;
+        AFSBulkStats statuses;
+        AFSCBs callbacks;
         AFSVolSync volsync;
         static void xdr(auto& io, auto& self) {
             io(xdr::array<afs_cb_max>(self.statuses), xdr::array<afs_cb_max>(self.callbacks), self.volsync);

@@ -143,6 +143,10 @@ struct AFSCallBack {
     bool operator==(const AFSCallBack&) const = default;
 };
 
+// The interface's bounded arrays (each at most afs_cb_max = 50 elements on the wire).
+using AFSCBFids = std::vector<AFSFid>;
+using AFSCBs = std::vector<AFSCallBack>;
+
 // Six spare words; OpenAFS puts the volume's creation date in spare1, which changes when a
 // volume is restored or replaced (cached data from before is then stale).
 struct AFSVolSync {
@@ -155,6 +159,9 @@ struct AFSVolSync {
     bool operator==(const AFSVolSync&) const = default;
     uint32_t volume_creation_date() const { return spare1; }
 };
+
+// InlineBulkStatus results (at most afs_cb_max = 50).
+using AFSBulkStats = std::vector<AFSFetchStatus>;
 
 // A DCE UUID as AFS sends it: 11 words (the 16-bit and 8-bit fields take a word each).
 // Identifies clients (interfaceAddr) and multi-homed fileservers (uvldbentry).

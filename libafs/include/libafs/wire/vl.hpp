@@ -24,6 +24,9 @@ inline constexpr size_t max_types = 3;      // MAXTYPES
 // refuse more than this.
 inline constexpr size_t max_bulk_addrs = 500;
 
+// Server addresses, IPv4 as host order integers.
+using bulkaddrs = std::vector<uint32_t>;
+
 // Whole-entry flags.
 inline constexpr uint32_t VLF_RWEXISTS = 0x1000, VLF_ROEXISTS = 0x2000, VLF_BACKEXISTS = 0x4000,
                           VLF_DFSFILESET = 0x8000;
@@ -141,7 +144,7 @@ struct GetAddrsU {
         afsUUID uuid;
         int32_t uniquifier = 0;
         int32_t nentries = 0;
-        std::vector<uint32_t> addrs;  // IPv4, host order integers
+        bulkaddrs addrs;
         static void xdr(auto& io, auto& self) {
             io(self.uuid, self.uniquifier, self.nentries, xdr::array<max_bulk_addrs>(self.addrs));
         }

@@ -54,7 +54,8 @@ TEST_CASE("requests without arguments") {
 TEST_CASE("InitCallBackState3 and ProbeUuid carry a UUID") {
     const Bytes uuid = *xdr::encode(our_uuid);
     CHECK(as<InitCallBackState3::Request>(decode_call(cat({words({213}), uuid}))).server_uuid == our_uuid);
-    const auto& probe = as<ProbeUuid::Request>(decode_call(cat({words({214}), uuid})));
+    const auto probe_call = decode_call(cat({words({214}), uuid}));
+    const auto& probe = as<ProbeUuid::Request>(probe_call);
     CHECK(probe.client_uuid == our_uuid);
     CHECK(decode_call(cat({words({214}), prefix(uuid, 40)})).error() == errc::truncated);
     CHECK(probe_uuid_mismatch == 1);
