@@ -9,7 +9,7 @@ namespace afs::rx {
 
 using namespace detail;
 
-void Engine::Impl::pump(Call& call, Clock::time_point now) {
+void Engine::Impl::pump(Call& call, Clock::time_point now, bool resend_lost_now) {
     if (call.state != Call::State::active || !call.on_channel || call.conn->error) return;
     if (call.client && call.reply_started) return;
     if (call.busy_until != Clock::time_point{} && now < call.busy_until) return;
@@ -20,9 +20,12 @@ void Engine::Impl::pump(Call& call, Clock::time_point now) {
     const uint32_t window_end = call.send.first_unacked() + receive_window;
     const uint32_t cwnd = std::max<uint32_t>(1, call.cwnd.window());
     batch.clear();
-    while (call.send.in_flight() < cwnd) {
+    for (;;) {
         OutgoingPacket* p = call.send.next_to_send(window_end);
         if (!p) break;
+        // A packet just found lost goes out at once, as TCP's fast retransmit does, even
+        // though the halved window is still full of packets sent before the loss.
+        if (call.send.in_flight() >= cwnd && !(resend_lost_now && p->lost)) break;
         const bool again = p->transmissions > 0;
         const uint32_t serial = conn.take_serial();
         call.send.mark_sent(*p, serial, now);
@@ -165,7 +168,7 @@ void Engine::Impl::on_ack(Connection& conn, const Header& h, std::span<const std
         succeed_call(*call, now);  // our reply is in the caller's hands
         return;
     }
-    pump(*call, now);
+    pump(*call, now, r.newly_lost > 0);
     touch(*call);
 }
 

@@ -212,7 +212,7 @@ struct Engine::Impl {
     void on_connection_abort(Connection& conn, int32_t code, Clock::time_point now);
 
     // call_send.cpp
-    void pump(Call& call, Clock::time_point now);
+    void pump(Call& call, Clock::time_point now, bool resend_lost_now = false);
     void transmit_batch(Call& call, bool window_limited, Clock::time_point now);
     void on_ack(Connection& conn, const Header& h, std::span<const std::byte> body, Clock::time_point now);
     void on_busy(Connection& conn, const Header& h, Clock::time_point now);
