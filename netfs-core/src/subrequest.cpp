@@ -84,7 +84,8 @@ void Engine::terminated(Subrequest& sreq, uint64_t bytes, std::error_code ec, Re
             sreq.need_retry_ = retry;
             sreq.retry_requested_ = hint == RetryHint::retry;
             sreq.failed_ = !retry;
-            req.paused_ = true;
+            // Pause the issuer only for a retry: a failed stream is simply skipped by it.
+            if (retry) req.paused_ = true;
             if (!retry) ++counters.failed;
         } else {
             const uint64_t left = sreq.len_ - sreq.transferred_;

@@ -59,6 +59,7 @@ void Engine::collect(WriteRequest& req) {
                 if (f->in_progress_) break;
                 if (s.failed) {
                     s.collected_to = std::max({s.collected_to, f->start_ + f->len_, f->carry_end_});
+                    progress = true;
                 } else {
                     const uint64_t done_to = f->start_ + f->transferred_;
                     if (done_to > s.collected_to) {
@@ -162,7 +163,12 @@ void Engine::collect(WriteRequest& req) {
             lock.lock();
         }
 
-        if (want_retry && retry_locked(req, lock)) progress = true;
+        if (want_retry && retry_locked(req, lock)) {
+            // The retryer changed the lists (pieces reissued, or spans given up as
+            // failed): look at them again before deciding anything else.
+            progress = true;
+            req.collect_again_ = true;
+        }
 
         bool retry_pending = false;
         for (uint8_t i = 0; i < req.nr_streams_; ++i) retry_pending |= req.streams_[i].need_retry;
