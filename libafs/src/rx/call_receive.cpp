@@ -192,7 +192,7 @@ void Engine::Impl::send_ack(Call& call, AckReason reason, uint32_t serial, bool 
     a.serial = serial;
     a.reason = static_cast<uint8_t>(reason);
     a.acks = std::span<const std::byte>(ack_scratch.data(), call.recv.fill_acks(ack_scratch));
-    a.trailer = our_trailer();
+    a.trailer = our_trailer(call.recv.available());
     auto& b = new_output(conn.peer).bytes;
     b.resize(header_size + ack_body_size(a.acks.size()));
     encode_header(h, std::span<std::byte, header_size>(b.data(), header_size));
@@ -203,7 +203,7 @@ void Engine::Impl::send_ack(Call& call, AckReason reason, uint32_t serial, bool 
         conn.record_transmission(h.serial, now);
         ++stats.pings_sent;
     }
-    call.last_ack_first = a.first_packet;
+    call.last_ack_window = call.recv.available();
     call.unacked_packets = 0;
     call.ack_deadline = never;
     call.last_sent = now;
@@ -219,7 +219,7 @@ void Engine::Impl::send_bare_ack(Connection& conn, uint32_t channel, uint32_t ca
     a.previous_packet = first_packet ? first_packet - 1 : 0;
     a.serial = serial;
     a.reason = static_cast<uint8_t>(reason);
-    a.trailer = our_trailer();
+    a.trailer = our_trailer(opt.receive_window);
     std::array<std::byte, ack_body_size(0)> body{};
     (void)encode_ack(a, body);
     send_simple(conn, h, body);
@@ -234,8 +234,8 @@ void Engine::Impl::after_read(Call& call, Clock::time_point now) {
     if (!call.on_channel || call.recv.complete()) return;
     // Reading opens the window. Tell a sender that may be waiting for it, once half a
     // window has been freed (not for every read: that would be an ACK per packet).
-    const uint32_t opened = call.recv.hard_ack_point() - call.last_ack_first;
-    if (opened > 0 && opened >= std::max<uint32_t>(1, call.recv.window() / 2)) queue_ack(call, AckReason::idle, 0);
+    if (call.recv.available() >= call.last_ack_window + std::max<uint32_t>(1, call.recv.window() / 2))
+        queue_ack(call, AckReason::idle, 0);
 }
 
 }  // namespace afs::rx

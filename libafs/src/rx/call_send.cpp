@@ -16,7 +16,7 @@ void Engine::Impl::pump(Call& call, Clock::time_point now, bool resend_lost_now)
     Connection& conn = *call.conn;
     // The receiver's window bounds the seqs we may send; the congestion window bounds how
     // many packets are on the wire.
-    const uint32_t receive_window = std::max<uint32_t>(1, std::min(conn.peer_window, opt.max_send_window));
+    const uint32_t receive_window = std::min(conn.peer_window, opt.max_send_window);  // 0: the peer is full
     const uint32_t window_end = call.send.first_unacked() + receive_window;
     const uint32_t cwnd = std::max<uint32_t>(1, call.cwnd.window());
     batch.clear();

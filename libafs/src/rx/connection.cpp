@@ -31,7 +31,7 @@ void Connection::learn_from(const AckTrailer& t) {
     if (t.words >= 1 && t.max_mtu != 0)
         peer_max_mtu = std::clamp<uint32_t>(t.max_mtu, min_packet_size, max_packet_size);
     if (t.words >= 2) peer_if_mtu = t.if_mtu;
-    if (t.words >= 3) peer_window = std::clamp<uint32_t>(t.rwind, 1, max_acks);
+    if (t.words >= 3) peer_window = std::min<uint32_t>(t.rwind, max_acks);
     if (t.words >= 4) peer_jumbo_max = std::clamp<uint32_t>(t.jumbo_max, 1, max_packets_per_datagram);
 }
 
@@ -63,14 +63,16 @@ size_t Engine::Impl::packet_payload(const Connection& conn) const {
     return std::max<size_t>(1, conn.security->max_user_data(packet - header_size));
 }
 
-AckTrailer Engine::Impl::our_trailer() const {
+AckTrailer Engine::Impl::our_trailer(uint32_t rwind) const {
     // maxMTU is the largest datagram we take: with jumbograms, that many packets of 1412.
     const uint32_t jumbo = opt.jumbo_max;
     uint32_t receive = static_cast<uint32_t>(opt.max_packet_size);
     if (jumbo > 1)
         receive = std::max<uint32_t>(receive, static_cast<uint32_t>(header_size + jumbo * jumbo_buffer_size +
                                                                      (jumbo - 1) * jumbo_header_size));
-    return AckTrailer{receive, static_cast<uint32_t>(opt.max_packet_size), opt.receive_window, jumbo, 4};
+    // A full receiver says 0: OpenAFS reads that as 1 (one probe packet), our engine as
+    // "wait" (its keepalive pings fetch the window again if the update is lost).
+    return AckTrailer{receive, static_cast<uint32_t>(opt.max_packet_size), rwind, jumbo, 4};
 }
 
 void Engine::Impl::on_challenge(Connection& conn, const Header&, std::span<const std::byte> body, Clock::time_point now) {

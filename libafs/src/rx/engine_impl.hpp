@@ -29,7 +29,7 @@ struct Connection;
 
 struct Call {
     Call(BufferPool& pool, uint32_t send_capacity, uint32_t receive_window, const CongestionOptions& cc)
-        : send(pool, send_capacity), recv(pool, receive_window), cwnd(cc) {}
+        : send(pool, send_capacity), recv(pool, receive_window), cwnd(cc), last_ack_window(recv.window()) {}
 
     enum class State : uint8_t { waiting, active, done };
 
@@ -52,7 +52,7 @@ struct Call {
 
     // ACK state: one ACK per call per event at most, the strongest reason wins.
     uint32_t unacked_packets = 0;    // DATA received since our last ACK
-    uint32_t last_ack_first = 1;     // firstPacket of our last ACK
+    uint32_t last_ack_window = 0;    // rwind of our last ACK
     bool ack_queued = false;
     AckReason ack_reason = AckReason::delay;
     uint32_t ack_serial = 0;
@@ -207,7 +207,7 @@ struct Engine::Impl {
     // connection.cpp
     size_t packet_payload(const Connection& conn) const;
     uint32_t jumbo_packets(const Connection& conn) const;
-    AckTrailer our_trailer() const;
+    AckTrailer our_trailer(uint32_t rwind) const;
     void on_challenge(Connection& conn, const Header& h, std::span<const std::byte> body, Clock::time_point now);
     void on_connection_abort(Connection& conn, int32_t code, Clock::time_point now);
 

@@ -1,11 +1,11 @@
 // The receiving side of one call: DATA packets put back in order, held until the
 // application reads them, and the state an ACK reports.
 //
-// The queue accepts seqs from the next one to read up to `window` ahead (the window we
-// advertise). The hard-ack point (an ACK's firstPacket) is the next packet the
-// application will consume, so the sender cannot run more than a window ahead of the
-// reader: that is the flow control. Once every packet up to the last has arrived, the
-// whole reply is ours and all of it is hard-acked at once.
+// The queue holds seqs from the next one to read up to `window` ahead. Packets received
+// in sequence are hard-acked at once (an ACK's firstPacket): we keep them until read and
+// never drop them, so the sender may free them. Flow control is the advertised window
+// instead: the slots still free, so the sender (which may send below firstPacket + rwind)
+// can never run more than `window` packets ahead of the reader.
 #pragma once
 
 #include <cstddef>
@@ -44,7 +44,9 @@ public:
     bool started() const { return highest_ != 0; }
 
     uint32_t next_to_read() const { return next_read_; }
-    uint32_t hard_ack_point() const { return complete() ? last_seq_ + 1 : next_read_; }
+    uint32_t hard_ack_point() const { return contiguous_end_; }
+    // The receive window to advertise: slots not taken by packets waiting to be read.
+    uint32_t available() const { return window_ - (contiguous_end_ - next_read_); }
     uint32_t highest_received() const { return highest_; }
     uint32_t window() const { return window_; }
     uint64_t packets_received() const { return packets_; }

@@ -136,8 +136,9 @@ TEST_CASE("delayed ACK: one packet waits 100 ms, two are acknowledged at once, R
     auto late = t.sent();
     REQUIRE(late.size() == 1);
     CHECK(late[0].ack().reason_code() == AckReason::delay);
-    CHECK(late[0].ack().first_packet == 1);  // not read yet: soft-acked only
-    CHECK(late[0].acks() == std::vector<uint8_t>{1});
+    CHECK(late[0].ack().first_packet == 2);  // held for the reader: hard-acked
+    CHECK(late[0].acks().empty());
+    CHECK(late[0].ack().trailer.rwind == 127);  // one slot taken until it is read
     t.reply_data(d.h, 2, part(2), false);
     CHECK(t.sent().empty());
     t.reply_data(d.h, 3, part(3), false);

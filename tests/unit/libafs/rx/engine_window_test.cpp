@@ -179,12 +179,16 @@ TEST_CASE("the advertised receive window bounds what we hold; reading opens it a
     auto acks = t.sent();
     REQUIRE(!acks.empty());
     CHECK(acks.back().ack().reason_code() == AckReason::exceeds_window);
-    CHECK(acks.back().ack().trailer.rwind == 8);
-    CHECK(acks.back().ack().first_packet == 1);
-    // The application reads 4 packets' worth: half the window opened, an ACK says so.
-    std::vector<std::byte> buf(4000);
-    REQUIRE(*t.e.read(*&call, buf, t.now) == 4000);
+    CHECK(acks.back().ack().first_packet == 9);    // all 8 held: hard-acked
+    CHECK(acks.back().ack().trailer.rwind == 0);   // but no room left
+    // The application reads 3 packets' worth: not yet half the window, no ACK.
+    std::vector<std::byte> buf(3000);
+    REQUIRE(*t.e.read(call, buf, t.now) == 3000);
+    CHECK(t.sent().empty());
+    // One more: half the window is free again, an ACK says so.
+    REQUIRE(*t.e.read(call, std::span(buf).first(1000), t.now) == 1000);
     auto update = t.sent();
     REQUIRE(update.size() == 1);
-    CHECK(update[0].ack().first_packet == 5);
+    CHECK(update[0].ack().first_packet == 9);
+    CHECK(update[0].ack().trailer.rwind == 4);
 }

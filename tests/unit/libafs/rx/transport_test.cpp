@@ -228,7 +228,7 @@ TEST_CASE("transport: a 64 MiB request streamed through one call (StoreData64-li
     MESSAGE("64 MiB stored in " << seconds << " s (" << 64 / seconds << " MiB/s), " << st.data_packets_sent
                                 << " DATA packets, " << st.retransmissions << " retransmitted");
     auto cs = p.conn->async_stats(asio::use_future).get();
-    CHECK(cs.peer_window == 128);
+    CHECK(cs.peer_window <= 128);  // what the receiver had free at its last ACK
 }
 
 TEST_CASE("transport: a 64 MiB reply read into caller buffers (FetchData64-like)") {
