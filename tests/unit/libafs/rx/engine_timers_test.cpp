@@ -152,3 +152,27 @@ TEST_CASE("delayed ACK: one packet waits 100 ms, two are acknowledged at once, R
     CHECK(req[0].ack().serial == t.peer_serial);
     (void)call;
 }
+
+TEST_CASE("the idle timeout aborts a call that makes no progress, pings or not") {
+    auto o = test_options();
+    o.idle_timeout = 30s;
+    Harness t(o);
+    auto conn = t.connect(1);
+    auto call = t.call(conn, text("stuck"));
+    auto d = t.sent().at(0);
+    t.ack(d.h, 2, {}, d.h.serial);  // the server has the request, then never answers
+    for (int s = 0; s < 29; ++s) {
+        t.advance(1s);
+        for (auto& w : t.sent())
+            if (w.is(PacketType::ack) && w.ack().reason_code() == AckReason::ping)
+                t.ack(d.h, 2, {}, w.h.serial, AckReason::ping_response);  // alive, but no data
+    }
+    CHECK(!t.e.status(call).done);
+    t.advance(2s);
+    auto st = t.e.status(call);
+    CHECK(st.done);
+    CHECK(st.error == afs::errc::timed_out);
+    auto aborts = of_type(t.sent(), PacketType::abort);
+    REQUIRE(aborts.size() == 1);
+    CHECK(aborts[0].abort_code() == afs::abort_code::RX_CALL_TIMEOUT);
+}

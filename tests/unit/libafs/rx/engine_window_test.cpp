@@ -192,3 +192,32 @@ TEST_CASE("the advertised receive window bounds what we hold; reading opens it a
     CHECK(update[0].ack().first_packet == 9);
     CHECK(update[0].ack().trailer.rwind == 4);
 }
+
+TEST_CASE("packet size: 1444 until the peer speaks, then the peer's maxMTU bounded by ours") {
+    auto o = test_options();
+    o.max_packet_size = 8000;
+    Harness t(o);
+    auto conn = t.connect(1);
+    auto call = t.e.new_call(conn, t.now);
+    write_some(t, *call, pattern(20000));
+    auto first = of_type(t.sent(), PacketType::data);
+    REQUIRE(!first.empty());
+    CHECK(first[0].body.size() == 1416);
+    CHECK(t.e.connection_stats(conn).packet_payload == 1416);
+    t.ack(first.back().h, first.back().h.seq + 1, {}, 0, AckReason::requested, 32, 0, 4000);
+    CHECK(t.e.connection_stats(conn).peer_max_packet == 4000);
+    CHECK(t.e.connection_stats(conn).packet_payload == 4000 - 28);
+    write_some(t, *call, pattern(20000));
+    bool big = false;
+    for (auto& w : of_type(t.sent(), PacketType::data)) {
+        CHECK(w.datagram_size <= 4000);
+        if (w.body.size() == 4000 - 28) big = true;
+    }
+    CHECK(big);
+    // A peer that says more than we allow gets our maximum; one that says less than Rx's
+    // minimum gets the minimum.
+    t.ack(first.back().h, first.back().h.seq + 1, {}, 0, AckReason::requested, 32, 0, 65000);
+    CHECK(t.e.connection_stats(conn).packet_payload == 8000 - 28);
+    t.ack(first.back().h, first.back().h.seq + 1, {}, 0, AckReason::requested, 32, 0, 100);
+    CHECK(t.e.connection_stats(conn).packet_payload == 520 - 28);
+}

@@ -300,3 +300,23 @@ TEST_CASE("transport: no server: the call fails after the dead time; close fails
     }
     CHECK(ec == errc::not_connected);
 }
+
+TEST_CASE("transport: IPv6 loopback, when the machine has it") {
+    Loop loop;
+    TransportOptions o;
+    o.bind_address = asio::ip::make_address("::1");
+    auto server = Transport::create(loop.io.get_executor(), o);
+    auto client = Transport::create(loop.io.get_executor(), o);
+    if (!server || !client) {
+        MESSAGE("no IPv6 loopback here: " << (server ? client.error() : server.error()).message());
+        return;
+    }
+    TestService service;
+    (*server)->add_service(1, null_security(), [&](std::shared_ptr<Call> c) { service.serve(std::move(c)); });
+    auto conn = (*client)->connect((*server)->local_endpoint(), 1, null_security());
+    auto request = op(1, {7});
+    CHECK(conn->async_call(request, asio::use_future).get() == request);
+    conn.reset();
+    (*client)->close();
+    (*server)->close();
+}
