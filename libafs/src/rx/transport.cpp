@@ -200,13 +200,28 @@ struct TransportLoop {
     }
 
     // After anything touched the engine: hand events to the calls, send, re-arm.
+    static void snapshot_stats(const Self& self) {
+        auto& s = *self->impl_;
+        std::lock_guard lock(self->stats_mutex_);
+        self->stats_.engine = s.engine.stats();
+        self->stats_.send_errors = s.send_errors;
+        self->stats_.receive_errors = s.receive_errors;
+    }
+
     static void after_event(const Self& self) {
         auto& s = *self->impl_;
+        // Before any completion is handed out: what a caller sees in stats() afterwards
+        // includes what led to it.
+        snapshot_stats(self);
         for (;;) {
-            s.engine.take_events(s.events);
-            if (s.events.empty()) break;
-            const auto events = std::move(s.events);
-            s.events.clear();
+            // A local vector: completions may re-enter after_event. Buffers circulate
+            // through s.events so that no batch allocates.
+            std::vector<EngineEvent> events = std::move(s.events);
+            s.engine.take_events(events);
+            if (events.empty()) {
+                s.events = std::move(events);
+                break;
+            }
             for (const EngineEvent& e : events) {
                 if (e.kind == EngineEvent::Kind::incoming_call) {
                     incoming(self, e);
@@ -216,14 +231,11 @@ struct TransportLoop {
                 if (it == s.calls.end()) continue;
                 if (auto call = it->second.lock()) progress(self, *call);
             }
+            events.clear();
+            if (s.events.capacity() < events.capacity()) s.events = std::move(events);
         }
         flush(self);
-        {
-            std::lock_guard lock(self->stats_mutex_);
-            self->stats_.engine = s.engine.stats();
-            self->stats_.send_errors = s.send_errors;
-            self->stats_.receive_errors = s.receive_errors;
-        }
+        snapshot_stats(self);
         arm_timer(self);
     }
 
