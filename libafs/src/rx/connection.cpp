@@ -56,6 +56,7 @@ uint32_t Engine::Impl::jumbo_packets(const Connection& conn) const {
 }
 
 size_t Engine::Impl::packet_payload(const Connection& conn) const {
+    if (!conn.security) return 0;  // a connection without security carries no calls
     if (jumbo_packets(conn) > 1) return std::max<size_t>(1, conn.security->max_user_data(jumbo_buffer_size));
     // Until the peer tells us its size, stay at the size every Rx peer takes.
     size_t packet = std::min(opt.max_packet_size, conn.peer_max_mtu ? size_t{conn.peer_max_mtu} : default_packet_size);

@@ -375,8 +375,11 @@ ConnectionId Engine::connect(const PeerAddress& peer, uint16_t service_id, std::
     c->cid = s.next_cid;
     s.next_cid += cid_increment;
     c->service_id = service_id;
-    c->security_index = security->index();
-    c->security = security->new_connection(ConnectionIdentity{c->epoch, c->cid, service_id, c->security_index, true});
+    if (security) {
+        c->security_index = security->index();
+        c->security = security->new_connection(ConnectionIdentity{c->epoch, c->cid, service_id, c->security_index, true});
+    }
+    if (!c->security) c->error = errc::security_mismatch;
     c->security_class = std::move(security);
     c->rtt = RttEstimator(s.opt.rtt);
     c->peer_window = s.opt.initial_peer_window;
@@ -550,10 +553,9 @@ std::pair<uint32_t, uint32_t> Engine::channel_of(CallId id) const {
     return {call->channel, call->call_number};
 }
 
-void Engine::shutdown(std::error_code ec) {
+void Engine::shutdown(std::error_code ec, Clock::time_point now) {
     auto& s = *impl_;
     if (!s.shut) s.shut = ec;
-    const auto now = Clock::now();
     for (auto& [id, c] : s.conns)
         if (!c->error) c->error = ec;
     std::vector<Impl::Call*> live;
@@ -582,7 +584,7 @@ Engine::Impl::Connection* Engine::Impl::server_connection_for(const PeerAddress&
     // Only the first DATA packet of a call opens a connection.
     if (h.type != PacketType::data || h.call_number == 0) return nullptr;
     auto svc = services.find(h.service_id);
-    if (svc == services.end() || svc->second->index() != h.security_index) {
+    if (svc == services.end() || !svc->second || svc->second->index() != h.security_index) {
         // Tell the caller at once rather than let it retry until its dead time.
         Header a = h;
         a.type = PacketType::abort;
@@ -611,6 +613,7 @@ Engine::Impl::Connection* Engine::Impl::server_connection_for(const PeerAddress&
     c->security_index = h.security_index;
     c->security_class = svc->second;
     c->security = svc->second->new_connection(ConnectionIdentity{c->epoch, c->cid, c->service_id, c->security_index, false});
+    if (!c->security) return nullptr;  // the class refused: as if the service did not exist
     c->rtt = RttEstimator(opt.rtt);
     c->peer_window = opt.initial_peer_window;
     c->last_heard = now;

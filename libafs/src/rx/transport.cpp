@@ -378,7 +378,7 @@ void Transport::close() {
     asio::dispatch(impl_->strand, [self] {
         auto& s = *self->impl_;
         if (s.closed) return;
-        s.engine.shutdown(errc::not_connected);
+        s.engine.shutdown(errc::not_connected, Clock::now());
         TransportLoop::after_event(self);  // pending operations end now
         s.closed = true;
         std::error_code ignored;

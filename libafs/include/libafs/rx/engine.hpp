@@ -15,6 +15,8 @@
 // Data flows through calls as byte streams with flow control: write() takes what fits
 // in the send queue, read() hands out what arrived in order; both report how much they
 // moved and the application waits for a call_updated event to try again.
+//
+// An Engine is not thread-safe: one thread (or strand) at a time.
 #pragma once
 
 #include <array>
@@ -134,7 +136,8 @@ public:
     uint32_t epoch() const;
     const EngineOptions& options() const;
 
-    // Client connections. The security class makes the connection's ConnectionSecurity.
+    // Client connections. The security class makes the connection's ConnectionSecurity;
+    // without one (null), calls on the connection fail with errc::security_mismatch.
     ConnectionId connect(const PeerAddress& peer, uint16_t service_id, std::shared_ptr<SecurityClass> security,
                          Clock::time_point now);
     // Aborts the connection's unfinished calls (RX_USER_ABORT), which then fail with
@@ -176,7 +179,7 @@ public:
     void take_events(std::vector<EngineEvent>& out);
 
     // Fails every call with `ec`; later operations fail with it too.
-    void shutdown(std::error_code ec);
+    void shutdown(std::error_code ec, Clock::time_point now);
 
     const EngineStats& stats() const;
 

@@ -371,3 +371,13 @@ TEST_CASE("VERSION requests are answered, replies to them are not") {
     t.deliver(v, {});
     CHECK(t.sent().empty());
 }
+
+TEST_CASE("a connection without a security class refuses calls instead of crashing") {
+    Harness t;
+    auto conn = t.e.connect(t.server, 52, nullptr, t.now);
+    auto c = t.e.new_call(conn, t.now);
+    REQUIRE(!c);
+    CHECK(c.error() == afs::errc::security_mismatch);
+    CHECK(t.e.connection_stats(conn).packet_payload == 0);
+    CHECK(t.sent().empty());
+}
