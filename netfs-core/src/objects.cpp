@@ -84,6 +84,8 @@ void Engine::append_entry(WriteRequest& req, BufferEntry entry) {
         else req.buf_head_ = chunk;
         req.buf_tail_ = chunk;
     }
+    // The collector's contiguous fronts rely on data arriving in ascending file order.
+    assert(entry.pos >= req.issued_to_ && "a request's data must be in ascending order");
     req.buf_tail_->entries[req.buf_tail_->count++] = std::move(entry);
 }
 

@@ -143,17 +143,27 @@ result<size_t> File::copy_in(uint64_t pos, std::span<const std::byte> data, Writ
                 if (f->dirty) {
                     // A second, separate range in a folio we cannot fill: send the first
                     // range before starting the second.
-                    lock.unlock();
-                    if (through && *through) {
-                        WriteRequest* req = *through;
+                    WriteRequest* req = nullptr;
+                    if (through) {
+                        // Write-through holds the writeback lock: send the folio through
+                        // its own request (it comes after everything already in it).
+                        f->dirty = false;
+                        dirty_bytes_ -= f->size;
+                        f->writeback = true;
+                        const uint32_t eoff = f->valid_off;
+                        const uint64_t elen = std::min<uint64_t>(f->valid_len, size_ - (f->pos + eoff));
+                        lock.unlock();
+                        if (!*through) *through = Engine::create_request(*this, Origin::write_through, f->pos + eoff);
+                        Engine::write_folio(**through, f, eoff, static_cast<uint32_t>(elen));
+                        req = std::exchange(*through, nullptr);
                         Engine::end_issue(*req);
-                        *through = nullptr;
-                        if (auto ec = wait_request(req)) return fail(ec);
                     } else {
-                        WriteRequest* req = writeback(Pass::sync, f->pos, f->end());
-                        if (req) {
-                            if (auto ec = wait_request(req)) return fail(ec);
-                        }
+                        lock.unlock();
+                        req = writeback(Pass::sync, f->pos, f->end());
+                    }
+                    if (req) {
+                        // Like write(2): what was copied so far counts; an error only if nothing was.
+                        if (auto ec = wait_request(req)) return done > 0 ? result<size_t>(done) : fail(ec);
                     }
                     continue;  // look again: the folio is clean now
                 }
@@ -223,9 +233,9 @@ result<size_t> File::write_through(uint64_t pos, std::span<const std::byte> data
     auto r = copy_in(pos, data, &req);
     if (req) Engine::end_issue(*req);
     wb.unlock();
-    if (req) {
-        if (auto ec = wait_request(req)) return fail(ec);
-    }
+    // The sends are waited for, but, as for write(2), the result says what was copied: a
+    // failed send leaves its folios dirty and is reported by the next flush.
+    if (req) (void)wait_request(req);
     return r;
 }
 
@@ -266,9 +276,18 @@ WriteRequest* File::writeback(Pass pass, uint64_t start, uint64_t end) {
         if (it != folios_.begin() && std::prev(it)->second->end() > cursor) --it;
         while (it != folios_.end() && it->second->pos < end && !it->second->dirty) ++it;
         if (it == folios_.end() || it->second->pos >= end) {
-            if (!wrapped) {  // background passes resume where the last stopped, then wrap
+            if (!wrapped) {
+                // Background passes resume where the last stopped, then wrap to the start.
+                // A request carries data in ascending order only, so the wrap starts a
+                // new one.
                 wrapped = true;
                 cursor = start;
+                lock.unlock();
+                if (req) {
+                    Engine::end_issue(*req);
+                    Engine::put(req);
+                    req = nullptr;
+                }
                 continue;
             }
             break;
@@ -392,8 +411,35 @@ std::error_code File::invalidate(uint64_t start, uint64_t end) {
 }
 
 std::error_code File::truncate(uint64_t new_size) {
+    // Through writeback first, as every invalidation: a failure is reported...
     std::error_code ec = invalidate(new_size, UINT64_MAX);
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
+    // ...but whatever lies beyond the new size is no longer part of the file, written back
+    // or not: a later extension must read zeros there, never the old dirty data.
+    auto it = folios_.upper_bound(new_size);
+    if (it != folios_.begin() && std::prev(it)->second->end() > new_size) --it;
+    while (it != folios_.end()) {
+        FolioRef f = it->second;
+        if (f->writeback) {  // a writeback started meanwhile: its bytes are being sent
+            cv_.wait(lock, [&] { return !f->writeback; });
+            it = folios_.lower_bound(f->pos);
+            continue;
+        }
+        if (f->pos >= new_size) {
+            if (f->dirty) dirty_bytes_ -= f->size;
+            lru_remove_locked(f.get());
+            cached_bytes_ -= f->size;
+            it = folios_.erase(it);
+            continue;
+        }
+        const uint32_t keep = static_cast<uint32_t>(new_size - f->pos);  // the folio straddles the new end
+        std::memset(f->data.get() + keep, 0, f->size - keep);
+        if (!f->uptodate && f->valid_len > 0) {
+            const uint32_t vend = std::min(f->valid_off + f->valid_len, keep);
+            f->valid_len = vend > f->valid_off ? vend - f->valid_off : 0;
+        }
+        ++it;
+    }
     size_ = new_size;
     zero_point_ = std::min(zero_point_, new_size);
     blocks_ = std::min(blocks_, blocks_of(new_size));

@@ -10,8 +10,9 @@
 //   front short or retryable        the retryer takes over once the stream is quiet
 //   otherwise                       the front is freed
 //
-// The request's collected_to is the minimum over active streams; every folio whose data
-// ends at or before it has been passed by every stream that included it, so its
+// The request's collected_to is the minimum over active streams, and never beyond
+// issued_to; every folio whose data ends at or before it has been passed by every stream
+// that included it, so its
 // writeback ends (once: entries leave the buffer as they are ended). If an upload stream
 // failed before a folio's data end, the folio is redirtied, not dropped. A request whose
 // issuer is done and whose streams are empty completes, once.
@@ -47,13 +48,12 @@ void Engine::collect(WriteRequest& req) {
         req.collect_again_ = false;
         ++ctx.counters_.collector_passes;
         Subrequest* to_free = nullptr;
-        bool progress = false, want_retry = false, any_active = false;
+        bool progress = false, want_retry = false;
         uint64_t low = UINT64_MAX;
 
         for (uint8_t i = 0; i < req.nr_streams_; ++i) {
             Stream& s = req.streams_[i];
             if (!s.active) continue;
-            any_active = true;
             while (Subrequest* f = s.head) {
                 if (s.collected_to < f->start_) s.collected_to = f->start_;  // a gap in this stream
                 if (f->in_progress_) break;
@@ -96,8 +96,10 @@ void Engine::collect(WriteRequest& req) {
             if (!s.head && req.issued_to_ > s.collected_to) s.collected_to = req.issued_to_;
             low = std::min(low, s.collected_to);
         }
-        if (!any_active) low = req.issued_to_;
-        if (low != UINT64_MAX && low > req.collected_to_) req.collected_to_ = low;
+        // Never past issued_to: it is published only once every stream was fed a piece of
+        // data, and a stream that has not been fed yet (not active yet) cannot hold it back.
+        low = std::min(low, req.issued_to_);
+        if (low > req.collected_to_) req.collected_to_ = low;
         trace(req, TraceEvent::collect_pass, nullptr, -1, req.start_, 0, static_cast<int64_t>(req.collected_to_));
 
         // End the writeback of every folio every stream has passed, a batch at a time

@@ -135,7 +135,9 @@ void Engine::retry_stream_locked(WriteRequest& req, uint8_t i, std::unique_lock<
             piece->need_retry_ = piece->failed_ = piece->made_progress_ = false;
             piece->deferred_ = piece->boundary_ = piece->retry_requested_ = false;
             piece->error_ = {};
-            piece->retry_count_ = retries;
+            // A reused object moves on from its own count too, so (object, retry count)
+            // never repeats: nothing is issued twice except as a new retry.
+            piece->retry_count_ = std::max(retries, piece->retry_count_ + 1);
             piece->no_progress_ = no_progress;
             piece->in_progress_ = true;
 

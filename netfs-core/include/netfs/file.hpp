@@ -50,10 +50,14 @@ public:
     File& operator=(const File&) = delete;
 
     // Buffered write: copies into the page cache. Waits only for folios whose bytes are
-    // being sent, and for the dirty limit.
+    // being sent, and for the dirty limit. Like write(2) it may copy less than asked (when
+    // a partial folio had to be written back first and that failed): it returns the bytes
+    // copied, or the error if none were.
     result<size_t> write(uint64_t pos, std::span<const std::byte> data);
     // Write-through: as write(), but each folio is sent as soon as the copy fills it; waits
-    // for those sends (a trailing partial folio is left dirty for later).
+    // for those sends (a trailing partial folio is left dirty for later). Returns the bytes
+    // copied, as write() does; a send that failed leaves its data dirty and its error is
+    // returned by the next flush().
     result<size_t> write_through(uint64_t pos, std::span<const std::byte> data);
     // Unbuffered write of the caller's buffer; waits for it. Returns bytes written.
     result<size_t> write_direct(uint64_t pos, std::span<const std::byte> data);

@@ -1,6 +1,8 @@
 #include "fake_backend.hpp"
 
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 
 namespace testnetfs {
 
@@ -8,6 +10,7 @@ FakeBackend::FakeBackend(Options o) : opt_(o), max_len_(o.max_len), rng_(o.seed)
     content_.resize(opt_.content_size);
     written_.resize(opt_.content_size);
     issues_.reserve(opt_.capacity);
+    landings_.reserve(opt_.capacity);
     queue_.reserve(opt_.capacity);
     if (opt_.completion == Completion::threads)
         for (unsigned i = 0; i < opt_.workers; ++i) workers_.emplace_back([this] { worker(); });
@@ -61,9 +64,23 @@ void FakeBackend::run(Task t) {
     if (t.fault.kind == Fault::zero_write) want = 0;
     std::array<std::span<const std::byte>, netfs::max_segments> pieces;
     const size_t n = sreq.gather(pieces, sreq.position(), want);
+    {
+        uint64_t total = 0;
+        for (size_t k = 0; k < n; ++k) total += pieces[k].size();
+        if (total != want) {
+            // The engine must always be able to hand over an issued subrequest's data.
+            std::fprintf(stderr, "fake backend: gather gave %llu of %llu bytes at %llu (req %llu sreq %llu retry %u)\n",
+                         (unsigned long long)total, (unsigned long long)want, (unsigned long long)sreq.position(),
+                         (unsigned long long)sreq.request().id(), (unsigned long long)sreq.index(), sreq.retry_count());
+            std::abort();
+        }
+    }
     uint64_t pos = sreq.position(), got = 0;
     {
         std::lock_guard lock(mu_);
+        if (landings_.size() < landings_.capacity())
+            landings_.push_back({sreq.request().id(), sreq.index(), sreq.position(), want, sreq.retry_count(),
+                                 sreq.stream()});
         for (size_t k = 0; k < n; ++k) {
             if (pos + pieces[k].size() <= content_.size()) {
                 std::memcpy(content_.data() + pos, pieces[k].data(), pieces[k].size());
@@ -129,6 +146,11 @@ void FakeBackend::invalidate_cache(netfs::WriteRequest&, uint8_t) {
     ++invalidations_;
 }
 
+void FakeBackend::truncate(uint64_t size) {
+    std::lock_guard lock(mu_);
+    if (size < content_.size()) std::fill(content_.begin() + static_cast<ptrdiff_t>(size), content_.end(), std::byte{0});
+}
+
 std::vector<std::byte> FakeBackend::content() const {
     std::lock_guard lock(mu_);
     return content_;
@@ -141,6 +163,11 @@ std::vector<IssueRecord> FakeBackend::issues() const {
     std::lock_guard lock(mu_);
     return issues_;
 }
+std::vector<IssueRecord> FakeBackend::landings() const {
+    std::lock_guard lock(mu_);
+    return landings_;
+}
+
 uint64_t FakeBackend::current_max_len() const {
     std::lock_guard lock(mu_);
     return max_len_;

@@ -76,9 +76,14 @@ public:
     // Wait until `n` subrequests are pending (manual mode) or the timeout passes.
     bool wait_pending(size_t n, std::chrono::milliseconds timeout);
 
+    // What a server-side truncate does to the stored bytes (tests mirror File::truncate).
+    void truncate(uint64_t size);
+
     std::vector<std::byte> content() const;
     std::vector<uint8_t> written_mask() const;  // 1 where some write landed
     std::vector<IssueRecord> issues() const;
+    // Every write that landed, in landing order (request, subrequest, retry, start, len).
+    std::vector<IssueRecord> landings() const;
     uint64_t retry_requests() const { return retry_requests_; }
     uint64_t invalidations() const { return invalidations_; }
     uint64_t current_max_len() const;
@@ -97,6 +102,7 @@ private:
     std::vector<std::byte> content_;
     std::vector<uint8_t> written_;
     std::vector<IssueRecord> issues_;
+    std::vector<IssueRecord> landings_;
     std::vector<Task> queue_;
     uint64_t nth_ = 0;
     uint64_t max_len_;
