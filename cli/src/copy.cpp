@@ -93,6 +93,10 @@ public:
             return remote.error().exit_code;
         }
         remote_ = std::move(*remote);
+        if (!opt_.trace_file.empty() && !engine().open_error().empty()) {
+            rep_.fail({exit_usage, engine().open_error()});
+            return exit_usage;
+        }
 
         auto dst_node = stat_node(dst);
         if (!dst_node) {
@@ -205,7 +209,7 @@ private:
 
     void copy_file(const Location& src, const Node& node, const Location& dst) {
         auto r = src.is_remote() ? download_file(*remote_, opt_, src.path, node.remote, dst.path)
-                                 : upload_file(*remote_, opt_, src.path, node.local, dst.path);
+                                 : upload_file(*remote_, engine(), opt_, src.path, node.local, dst.path);
         if (!r) {
             if (r.error().exit_code == exit_interrupted) return;  // reported once, at the end
             rep_.fail(r.error());
@@ -350,9 +354,22 @@ private:
         return out;
     }
 
+    WriteEngine& engine() {
+        if (!engine_) engine_ = std::make_unique<WriteEngine>(opt_);
+        return *engine_;
+    }
+
+public:
+    // --stats: the engine's counters, if anything was uploaded through it.
+    void print_stats() const {
+        if (opt_.stats && engine_) std::fprintf(stderr, "%s", engine_->stats_text().c_str());
+    }
+
+private:
     const Options& opt_;
     Reporter& rep_;
     std::unique_ptr<RemoteFs> remote_;
+    std::unique_ptr<WriteEngine> engine_;
 };
 
 }  // namespace
@@ -360,7 +377,9 @@ private:
 int run_copy(const Options& options) {
     Reporter rep(options.verbosity);
     Copier c(options, rep);
-    return c.run();
+    const int code = c.run();
+    c.print_stats();
+    return code;
 }
 
 }  // namespace netcp

@@ -47,6 +47,15 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     app.add_flag("-p,--preserve", o.preserve, "Keep modification times and exact permission bits");
     app.add_flag("-L,--dereference", o.dereference, "Follow symbolic links in sources");
     app.add_flag("--fsync", o.fsync, "Flush each uploaded file to stable storage on the server before renaming it");
+    bool direct = false, write_through = false, raw = false;
+    app.add_flag("--direct", direct, "Upload without the page cache: unbuffered writes of netcp's buffers");
+    app.add_flag("--write-through", write_through, "Send each page to the server as soon as it is filled");
+    app.add_flag("--raw-pipeline", raw, "Upload with a plain Twrite pipeline, bypassing the write engine "
+                                       "(a baseline for benchmarks)")->group("");
+    app.add_flag("--stats", o.stats, "Print the write engine's counters after the copy (per stream: "
+                                     "subrequests issued, completed, failed, retried, bytes)");
+    app.add_option("--trace", o.trace_file, "Write the write engine's trace events to FILE, one JSON object "
+                                            "per line")->type_name("FILE");
     bool quiet = false, verbose = false;
     app.add_flag("-q,--quiet", quiet, "Print errors only");
     app.add_flag("-v,--verbose", verbose, "Print each file copied and a summary");
@@ -85,6 +94,14 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
         std::fprintf(stderr, "netcp: --quiet and --verbose contradict each other\n");
         return {std::nullopt, exit_usage};
     }
+    if (int(direct) + int(write_through) + int(raw) > 1) {
+        std::fprintf(stderr, "netcp: choose one of --direct, --write-through and --raw-pipeline\n");
+        return {std::nullopt, exit_usage};
+    }
+    o.write_mode = direct ? Options::WriteMode::direct
+                   : write_through ? Options::WriteMode::write_through
+                   : raw ? Options::WriteMode::raw_pipeline
+                         : Options::WriteMode::buffered;
     o.verbosity = quiet ? 0 : verbose ? 2 : 1;
     o.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
     o.connect_timeout = std::chrono::milliseconds(static_cast<long long>(connect_timeout_s * 1000));

@@ -16,6 +16,11 @@ struct Options {
     bool preserve = false;              // -p: keep modification times and exact modes
     bool dereference = false;           // -L: follow symbolic links in sources
     bool fsync = false;                 // flush each uploaded file on the server before it is renamed
+    // How uploads go through netfs-core.
+    enum class WriteMode { buffered, write_through, direct, raw_pipeline };
+    WriteMode write_mode = WriteMode::buffered;
+    bool stats = false;                 // print the write engine's counters at the end
+    std::string trace_file;             // write the engine's trace events (JSON lines) here
     int verbosity = 1;                  // 0 quiet, 1 normal, 2 verbose
     // 9P connection
     std::string aname;                  // export to attach

@@ -42,8 +42,9 @@ uint32_t target_mode(uint32_t source_mode, bool preserve) {
     return perms & ~static_cast<uint32_t>(mask) & 0777;
 }
 
-tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, const Options& options, const std::string& local,
-                                            const struct stat& st, const std::string& remote_path) {
+tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, WriteEngine& engine, const Options& options,
+                                            const std::string& local, const struct stat& st,
+                                            const std::string& remote_path) {
     const std::string dest = remote.url(remote_path);
     FdGuard src{::open(local.c_str(), O_RDONLY | O_CLOEXEC | (options.dereference ? 0 : O_NOFOLLOW))};
     if (src.fd < 0) return tl::unexpected(failure("cannot open '" + local + "'", last_errno()));
@@ -68,24 +69,28 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, const Options& opt
     };
 
     const uint64_t size = static_cast<uint64_t>(st.st_size);
-    auto written = c.write_from(*file, 0, size, [&](uint64_t pos, std::span<std::byte> buf) -> p9::result<size_t> {
-        if (interrupted()) return p9::fail(std::make_error_code(std::errc::interrupted));
-        for (;;) {
-            ssize_t n = ::pread(src.fd, buf.data(), buf.size(), static_cast<off_t>(pos));
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return p9::fail(last_errno());
-            if (n == 0) return p9::fail(std::make_error_code(std::errc::io_error));  // the file shrank
-            return static_cast<size_t>(n);
-        }
-    }, options.depth);
-    if (!written) {
-        if (written.error() == std::errc::io_error)
-            return abandon("'" + local + "' changed size while it was being uploaded to " + dest, written.error());
-        return abandon("upload of '" + local + "' to " + dest + " failed", written.error());
+    std::error_code ec;
+    if (options.write_mode == Options::WriteMode::raw_pipeline) {
+        auto written = c.write_from(*file, 0, size, [&](uint64_t pos, std::span<std::byte> buf) -> p9::result<size_t> {
+            if (interrupted()) return p9::fail(std::make_error_code(std::errc::interrupted));
+            for (;;) {
+                ssize_t n = ::pread(src.fd, buf.data(), buf.size(), static_cast<off_t>(pos));
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0) return p9::fail(last_errno());
+                if (n == 0) return p9::fail(std::make_error_code(std::errc::io_error));  // the file shrank
+                return static_cast<size_t>(n);
+            }
+        }, options.depth);
+        if (!written) ec = written.error();
+        else if (*written != size) ec = p9::errc::short_transfer;
+    } else {
+        ec = engine.upload(src.fd, size, {c.client(), file->number()}, &interrupted);
     }
-    if (*written != size) return abandon("upload of '" + local + "' to " + dest + " was short", p9::errc::short_transfer);
+    if (ec == std::errc::io_error)
+        return abandon("'" + local + "' changed size while it was being uploaded to " + dest, ec);
+    if (ec) return abandon("upload of '" + local + "' to " + dest + " failed", ec);
     if (options.fsync) {
-        if (auto ec = c.fsync(*file)) return abandon("cannot flush " + dest + " on the server", ec);
+        if ((ec = c.fsync(*file))) return abandon("cannot flush " + dest + " on the server", ec);
     }
     p9::Tsetattr attrs;
     attrs.valid = p9::setattr::mode;
@@ -97,14 +102,14 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, const Options& opt
         attrs.atime_sec = static_cast<uint64_t>(st.st_atim.tv_sec);
         attrs.atime_nsec = static_cast<uint64_t>(st.st_atim.tv_nsec);
     }
-    if (auto ec = c.setattr(*file, attrs)) return abandon("cannot set the mode of " + dest, ec);
+    if ((ec = c.setattr(*file, attrs))) return abandon("cannot set the mode of " + dest, ec);
     // Rename by name after the clunk: diod 1.0.24 dies on an assertion when an open fid
     // is renamed (ioctx.c:380), and the clunk's answer is the server's last word on the data.
-    if (auto ec = c.clunk(*file)) {
+    if ((ec = c.clunk(*file))) {
         (void)c.unlinkat(**dir, tmp, 0);
         return tl::unexpected(failure("upload of '" + local + "' to " + dest + " failed at close", ec));
     }
-    if (auto ec = c.renameat(**dir, tmp, **dir, name)) {
+    if ((ec = c.renameat(**dir, tmp, **dir, name))) {
         (void)c.unlinkat(**dir, tmp, 0);
         return tl::unexpected(failure("cannot rename the upload into place at " + dest, ec));
     }

@@ -14,16 +14,19 @@
 #include "options.hpp"
 #include "remote_fs.hpp"
 #include "report.hpp"
+#include "write_engine.hpp"
 
 namespace netcp {
 
 // The temporary name used while `name` is being written: ".NAME.netcp-XXXXXX.partial".
 std::string partial_name(const std::string& name);
 
-// Uploads local regular file `local` (already stat'ed as `st`) to `remote_path`.
+// Uploads local regular file `local` (already stat'ed as `st`) to `remote_path`, through
+// the write engine (or the raw Twrite pipeline with --raw-pipeline).
 // Returns the bytes copied or the failure.
-tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, const Options& options, const std::string& local,
-                                            const struct stat& st, const std::string& remote_path);
+tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, WriteEngine& engine, const Options& options,
+                                            const std::string& local, const struct stat& st,
+                                            const std::string& remote_path);
 
 // Downloads remote regular file `remote_path` (attributes `attr`) to local path `local`.
 tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, const Options& options,

@@ -222,8 +222,12 @@ result<size_t> File::copy_in(uint64_t pos, std::span<const std::byte> data, Writ
 }
 
 result<size_t> File::write(uint64_t pos, std::span<const std::byte> data) {
+    // Throttle before copying: over the dirty limit while writeback keeps failing, the
+    // writer gets the error and nothing is copied (the earlier data stays dirty and the
+    // next flush reports the error too). So an error always means "nothing copied".
+    if (std::error_code ec = throttle_dirty()) return fail(ec);
     auto r = copy_in(pos, data, nullptr);
-    throttle_dirty();
+    if (dirty_bytes() > options_.dirty_background) ctx_.kick_flusher(this);
     return r;
 }
 
@@ -239,10 +243,13 @@ result<size_t> File::write_through(uint64_t pos, std::span<const std::byte> data
     return r;
 }
 
-void File::throttle_dirty() {
-    if (dirty_bytes() > options_.dirty_background) ctx_.kick_flusher(this);
+std::error_code File::throttle_dirty() {
     while (dirty_bytes() > options_.dirty_limit) {
         ++ctx_.counters_.dirty_waits;
+        {
+            std::lock_guard lock(mu_);
+            if (error_) return error_;  // writeback is failing: waiting would never end
+        }
         if (WriteRequest* req = writeback(Pass::background, 0, UINT64_MAX)) {
             Engine::put(req);  // not waited for: writeback throttles on bytes in flight
         } else {
@@ -250,6 +257,7 @@ void File::throttle_dirty() {
             cv_.wait_for(lock, std::chrono::milliseconds(20), [&] { return dirty_bytes_ <= options_.dirty_limit; });
         }
     }
+    return {};
 }
 
 WriteRequest* File::writeback(Pass pass, uint64_t start, uint64_t end) {
@@ -353,11 +361,11 @@ void File::end_folio_writeback(const FolioRef& f, uint64_t data_end, bool redirt
 }
 
 void File::request_done(WriteRequest& req) {
-    {
-        std::lock_guard lock(mu_);
-        if (req.error_ && !error_ && req.origin_ != Origin::unbuffered_write) error_ = req.error_;
-        --io_count_;
-    }
+    std::lock_guard lock(mu_);
+    if (req.error_ && !error_ && req.origin_ != Origin::unbuffered_write) error_ = req.error_;
+    --io_count_;
+    // Notify under the lock: once io_count_ reaches zero the file may be destroyed as soon
+    // as the lock is released, condition variable included.
     cv_.notify_all();
 }
 

@@ -1,8 +1,11 @@
 #include "tcp_relay.hpp"
 
 #include <array>
+#include <future>
+#include <vector>
 
 #include <asio/connect.hpp>
+#include <asio/post.hpp>
 #include <asio/write.hpp>
 
 namespace testutil {
@@ -33,10 +36,15 @@ struct Pipe : std::enable_shared_from_this<Pipe> {
 
 }  // namespace
 
+struct TcpRelay::Pipes {
+    std::vector<std::weak_ptr<Pipe>> live;  // touched only on the relay's thread
+};
+
 TcpRelay::TcpRelay(const std::string& listen_address, const std::string& target_host, uint16_t target_port)
     : acceptor_(ctx_, asio::ip::tcp::endpoint(asio::ip::make_address(listen_address), 0)),
       target_(asio::ip::make_address(target_host), target_port) {
     port_ = acceptor_.local_endpoint().port();
+    pipes_ = std::make_shared<Pipes>();
     accept();
     thread_ = std::thread([this] { ctx_.run(); });
 }
@@ -46,10 +54,27 @@ TcpRelay::~TcpRelay() {
     thread_.join();
 }
 
+size_t TcpRelay::drop_connections() {
+    std::promise<size_t> done;
+    asio::post(ctx_, [&] {
+        size_t n = 0;
+        for (auto& w : pipes_->live)
+            if (auto p = w.lock()) {
+                p->close();
+                ++n;
+            }
+        pipes_->live.clear();
+        done.set_value(n);
+    });
+    return done.get_future().get();
+}
+
 void TcpRelay::accept() {
     acceptor_.async_accept([this](std::error_code ec, asio::ip::tcp::socket s) {
         if (ec) return;
         auto p = std::make_shared<Pipe>(std::move(s), ctx_);
+        pipes_->live.push_back(p);
+        ++accepted_;
         p->right.async_connect(target_, [p](std::error_code cec) {
             if (cec) return p->close();
             p->pump(p->left, p->right, p->lbuf);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -18,9 +19,16 @@ public:
     TcpRelay(const std::string& listen_address, const std::string& target_host, uint16_t target_port);
     ~TcpRelay();
     uint16_t port() const { return port_; }
+    // Closes every connection relayed so far, as a network failure would; new ones still
+    // go through. Returns how many were cut.
+    size_t drop_connections();
+    size_t accepted() const { return accepted_.load(); }
 
 private:
     void accept();
+    struct Pipes;
+    std::shared_ptr<Pipes> pipes_;
+    std::atomic<size_t> accepted_{0};
     asio::io_context ctx_;
     asio::ip::tcp::acceptor acceptor_;
     asio::ip::tcp::endpoint target_;

@@ -52,7 +52,8 @@ public:
     // Buffered write: copies into the page cache. Waits only for folios whose bytes are
     // being sent, and for the dirty limit. Like write(2) it may copy less than asked (when
     // a partial folio had to be written back first and that failed): it returns the bytes
-    // copied, or the error if none were.
+    // copied, or the error if none were. Over the dirty limit while writeback keeps
+    // failing, it returns that error (copying nothing) instead of waiting forever.
     result<size_t> write(uint64_t pos, std::span<const std::byte> data);
     // Write-through: as write(), but each folio is sent as soon as the copy fills it; waits
     // for those sends (a trailing partial folio is left dirty for later). Returns the bytes
@@ -107,7 +108,7 @@ private:
     void drop_folios_locked(uint64_t start, uint64_t end);
     void end_folio_writeback(const FolioRef& f, uint64_t data_end, bool redirty);
     void request_done(WriteRequest& req);
-    void throttle_dirty();
+    std::error_code throttle_dirty();
     result<size_t> copy_in(uint64_t pos, std::span<const std::byte> data, WriteRequest** through);
 
     Context& ctx_;
