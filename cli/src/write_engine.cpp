@@ -85,19 +85,15 @@ std::error_code WriteEngine::upload(int fd, uint64_t size, p9::NetfsWriteBackend
 
 std::error_code WriteEngine::upload_buffered(int fd, uint64_t size, netfs::File& file, bool through,
                                              bool (*stop)()) {
-    std::vector<std::byte> buf(chunk_size);
+    // The page cache is filled straight from the local file (pread into the folios): one
+    // copy, as the kernel's own write path makes.
+    const netfs::File::Filler fill = [fd](uint64_t pos, std::span<std::byte> dst) { return read_fully(fd, pos, dst); };
     for (uint64_t pos = 0; pos < size;) {
         if (stop()) return std::make_error_code(std::errc::interrupted);
-        const size_t n = static_cast<size_t>(std::min<uint64_t>(buf.size(), size - pos));
-        if (auto ec = read_fully(fd, pos, std::span(buf.data(), n))) return ec;
-        size_t done = 0;
-        while (done < n) {
-            auto span = std::span<const std::byte>(buf.data() + done, n - done);
-            auto r = through ? file.write_through(pos + done, span) : file.write(pos + done, span);
-            if (!r) return r.error();
-            done += *r;
-        }
-        pos += n;
+        const uint64_t n = std::min<uint64_t>(chunk_size, size - pos);
+        auto r = through ? file.write_through_from(pos, n, fill) : file.write_from(pos, n, fill);
+        if (!r) return r.error();
+        pos += *r;
     }
     return {};
 }

@@ -46,6 +46,18 @@ struct Engine {
     static void retry_stream_locked(WriteRequest& req, uint8_t stream, std::unique_lock<std::mutex>& lock);
 
     static bool retryable(std::error_code ec);
+
+    // Waits on the request's condition variable, counted so that notifiers skip the
+    // wake-up (a futex call per termination) when nobody waits.
+    template <class Pred>
+    static void wait(WriteRequest& req, std::unique_lock<std::mutex>& lock, Pred pred) {
+        ++req.waiters_;
+        req.cv_.wait(lock, pred);
+        --req.waiters_;
+    }
+    static void notify_locked(WriteRequest& req) {
+        if (req.waiters_) req.cv_.notify_all();
+    }
 };
 
 }  // namespace netfs

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstring>
 #include <stdexcept>
+#include <vector>
 
 #include "engine.hpp"
 
@@ -33,7 +34,7 @@ File::File(Context& ctx, FileOptions options) : ctx_(ctx), options_(std::move(op
 File::~File() {
     ctx_.forget_file(this);
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return io_count_ == 0; });
+    wait_locked(lock, [&] { return io_count_ == 0; });
     for (auto& [pos, f] : folios_) f->in_lru = false;
 }
 
@@ -121,19 +122,19 @@ FolioRef File::folio_for_write(std::unique_lock<std::mutex>&, uint64_t pos) {
     return f;
 }
 
-result<size_t> File::copy_in(uint64_t pos, std::span<const std::byte> data, WriteRequest** through) {
+result<size_t> File::copy_in(uint64_t pos, uint64_t len, const Filler& fill, WriteRequest** through) {
     size_t done = 0;
-    while (done < data.size()) {
+    while (done < len) {
         const uint64_t at = pos + done;
         std::unique_lock lock(mu_);
         FolioRef f = folio_for_write(lock, at);
         if (f->writeback) {
             // Its bytes are being sent: wait for this folio only, not the whole request.
             ++ctx_.counters_.writeback_waits;
-            cv_.wait(lock, [&] { return !f->writeback; });
+            wait_locked(lock, [&] { return !f->writeback; });
         }
         const uint32_t off = static_cast<uint32_t>(at - f->pos);
-        const uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(f->size - off, data.size() - done));
+        const uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(f->size - off, len - done));
         const bool whole = off == 0 && n == f->size;
         const bool fresh = !f->uptodate && f->valid_len == 0;
         if (!f->uptodate && !whole && f->valid_len > 0) {
@@ -170,15 +171,23 @@ result<size_t> File::copy_in(uint64_t pos, std::span<const std::byte> data, Writ
                 f->valid_len = 0;  // clean: its old range is on the server; start afresh
             }
         }
-        if (fresh && !whole && f->pos >= zero_point_) {
-            // The server holds nothing here: the rest of the folio is zeros.
-            std::memset(f->data.get(), 0, f->size);
-            f->uptodate = true;
+        const bool zero_rest = fresh && !whole && f->pos >= zero_point_;  // the server holds nothing here
+        if (zero_rest) std::memset(f->data.get(), 0, f->size);
+        // Into a folio that holds nothing valid, fill straight into the page cache; a
+        // failed fill then spoils nothing. Otherwise go through a bounce buffer, so a
+        // failure cannot clobber valid (perhaps dirty) bytes.
+        std::span<std::byte> dst(f->data.get() + off, n);
+        std::error_code fec;
+        if (fresh) {
+            fec = fill(at, dst);
+        } else {
+            thread_local std::vector<std::byte> bounce;
+            bounce.resize(n);
+            fec = fill(at, bounce);
+            if (!fec) std::memcpy(dst.data(), bounce.data(), n);
         }
-        std::memcpy(f->data.get() + off, data.data() + done, n);
-        if (whole) {
-            f->uptodate = true;
-        }
+        if (fec) return done > 0 ? result<size_t>(done) : fail(fec);
+        if (whole || zero_rest) f->uptodate = true;
         if (!f->uptodate) {
             if (f->valid_len == 0) {
                 f->valid_off = off;
@@ -221,20 +230,37 @@ result<size_t> File::copy_in(uint64_t pos, std::span<const std::byte> data, Writ
     return done;
 }
 
+namespace {
+File::Filler span_filler(uint64_t base, std::span<const std::byte> data) {
+    return [base, data](uint64_t at, std::span<std::byte> dst) {
+        std::memcpy(dst.data(), data.data() + (at - base), dst.size());
+        return std::error_code{};
+    };
+}
+}  // namespace
+
 result<size_t> File::write(uint64_t pos, std::span<const std::byte> data) {
+    return write_from(pos, data.size(), span_filler(pos, data));
+}
+
+result<size_t> File::write_through(uint64_t pos, std::span<const std::byte> data) {
+    return write_through_from(pos, data.size(), span_filler(pos, data));
+}
+
+result<size_t> File::write_from(uint64_t pos, uint64_t len, const Filler& fill) {
     // Throttle before copying: over the dirty limit while writeback keeps failing, the
     // writer gets the error and nothing is copied (the earlier data stays dirty and the
     // next flush reports the error too). So an error always means "nothing copied".
     if (std::error_code ec = throttle_dirty()) return fail(ec);
-    auto r = copy_in(pos, data, nullptr);
+    auto r = copy_in(pos, len, fill, nullptr);
     if (dirty_bytes() > options_.dirty_background) ctx_.kick_flusher(this);
     return r;
 }
 
-result<size_t> File::write_through(uint64_t pos, std::span<const std::byte> data) {
+result<size_t> File::write_through_from(uint64_t pos, uint64_t len, const Filler& fill) {
     WriteRequest* req = nullptr;
     std::unique_lock wb(wb_mu_);  // no writeback runs beside a write-through
-    auto r = copy_in(pos, data, &req);
+    auto r = copy_in(pos, len, fill, &req);
     if (req) Engine::end_issue(*req);
     wb.unlock();
     // The sends are waited for, but, as for write(2), the result says what was copied: a
@@ -254,7 +280,9 @@ std::error_code File::throttle_dirty() {
             Engine::put(req);  // not waited for: writeback throttles on bytes in flight
         } else {
             std::unique_lock lock(mu_);
+            ++waiters_;
             cv_.wait_for(lock, std::chrono::milliseconds(20), [&] { return dirty_bytes_ <= options_.dirty_limit; });
+            --waiters_;
         }
     }
     return {};
@@ -314,8 +342,8 @@ WriteRequest* File::writeback(Pass pass, uint64_t start, uint64_t end) {
         }
         elen = std::min(elen, size_ - (f->pos + eoff));
         f->writeback = true;
+        notify_locked();  // writers waiting on the dirty limit
         lock.unlock();
-        cv_.notify_all();  // writers waiting on the dirty limit
         if (!req) req = Engine::create_request(*this, Origin::writeback, f->pos + eoff);
         Engine::write_folio(*req, f, static_cast<uint32_t>(eoff), static_cast<uint32_t>(elen));
         sent += elen;
@@ -334,7 +362,7 @@ std::error_code File::wait_request(WriteRequest* req) {
     std::error_code ec;
     {
         std::unique_lock lock(req->mu_);
-        req->cv_.wait(lock, [&] { return req->done_; });
+        Engine::wait(*req, lock, [&] { return req->done_; });
         ec = req->error_;
     }
     Engine::put(req);
@@ -356,8 +384,8 @@ void File::end_folio_writeback(const FolioRef& f, uint64_t data_end, bool redirt
             auto it = folios_.find(f->pos);
             if (it != folios_.end() && it->second == f) lru_add_locked(f.get());
         }
+        notify_locked();
     }
-    cv_.notify_all();
 }
 
 void File::request_done(WriteRequest& req) {
@@ -366,14 +394,14 @@ void File::request_done(WriteRequest& req) {
     --io_count_;
     // Notify under the lock: once io_count_ reaches zero the file may be destroyed as soon
     // as the lock is released, condition variable included.
-    cv_.notify_all();
+    notify_locked();
 }
 
 std::error_code File::flush() {
     std::error_code ec;
     if (WriteRequest* req = writeback(Pass::sync, 0, UINT64_MAX)) ec = wait_request(req);
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return io_count_ == 0; });
+    wait_locked(lock, [&] { return io_count_ == 0; });
     std::error_code first = error_ ? error_ : ec;
     error_ = {};
     return first;
@@ -406,7 +434,7 @@ std::error_code File::invalidate(uint64_t start, uint64_t end) {
             if (it->second->writeback) return true;
         return false;
     };
-    cv_.wait(lock, [&] { return !busy(); });
+    wait_locked(lock, [&] { return !busy(); });
     drop_folios_locked(start, end);
     if (!ec) {
         // Whatever is left in the range is dirty data that could not be written.
@@ -429,7 +457,7 @@ std::error_code File::truncate(uint64_t new_size) {
     while (it != folios_.end()) {
         FolioRef f = it->second;
         if (f->writeback) {  // a writeback started meanwhile: its bytes are being sent
-            cv_.wait(lock, [&] { return !f->writeback; });
+            wait_locked(lock, [&] { return !f->writeback; });
             it = folios_.lower_bound(f->pos);
             continue;
         }

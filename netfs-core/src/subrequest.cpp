@@ -102,6 +102,12 @@ void Engine::terminated(Subrequest& sreq, uint64_t bytes, std::error_code ec, Re
             }
         }
         sreq.in_progress_ = false;
+        // A throttled issuer is woken once a quarter of the window is free, so that it
+        // issues a batch per wake-up instead of one subrequest per termination. Anything
+        // else worth waking for (pause, failure, completion) is notified by the collector.
+        Stream& ts = req.streams_[sreq.stream_];
+        if (ts.throttled && (ts.in_flight_bytes <= ts.max_in_flight_bytes / 4 * 3 || ec || sreq.need_retry_))
+            notify_locked(req);
     }
     if (ctx.tracing_) {
         TraceRecord r;
@@ -115,7 +121,6 @@ void Engine::terminated(Subrequest& sreq, uint64_t bytes, std::error_code ec, Re
         r.when = std::chrono::steady_clock::now();
         ctx.trace(r);
     }
-    req.cv_.notify_all();
     ctx.schedule_collection(&req);
     put(&req);
 }

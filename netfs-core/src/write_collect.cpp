@@ -30,7 +30,7 @@ void Engine::fail_stream_locked(WriteRequest& req, Stream& s, std::error_code ec
     s.error = ec;
     s.failed_at = s.collected_to;
     if (s.kind != StreamKind::cache && !req.error_) req.error_ = ec;
-    req.cv_.notify_all();  // an issuer waiting on this stream can give up
+    notify_locked(req);  // an issuer waiting on this stream can give up
 }
 
 void Engine::collect(WriteRequest& req) {
@@ -177,7 +177,7 @@ void Engine::collect(WriteRequest& req) {
         if (progress && !retry_pending && req.paused_) {
             req.paused_ = false;
             trace(req, TraceEvent::request_unpause);
-            req.cv_.notify_all();
+            notify_locked(req);
         }
 
         if (req.all_queued_ && !req.done_) {
@@ -207,7 +207,7 @@ void Engine::collect(WriteRequest& req) {
                 if (req.on_complete_) req.on_complete_(error, req.transferred_);
                 file.request_done(req);  // the file may go away after this: only ctx from here on
                 lock.lock();
-                req.cv_.notify_all();
+                notify_locked(req);
                 drop_progress_ref = true;
             }
         }

@@ -90,7 +90,7 @@ void Engine::write_span(WriteRequest& req, uint64_t pos, const std::byte* data, 
             {
                 // Stop feeding a stream that failed; wait while the request is paused.
                 std::unique_lock lock(req.mu_);
-                req.cv_.wait(lock, [&] { return !req.paused_ || !s.avail; });
+                wait(req, lock, [&] { return !req.paused_ || !s.avail; });
                 if (!s.avail) break;
             }
             if (!begin_stream(req, i)) break;
@@ -177,7 +177,9 @@ void Engine::issue(WriteRequest& req, uint8_t i) {
         if (!ready()) {
             ++ctx.counters_.throttle_waits;
             trace(req, TraceEvent::throttle, c, -1, c->start_, c->len_, static_cast<int64_t>(s.in_flight_bytes));
-            req.cv_.wait(lock, ready);
+            s.throttled = true;
+            wait(req, lock, ready);
+            s.throttled = false;
         }
         if (s.failed) {  // the stream failed meanwhile: this one is cancelled
             c->failed_ = true;
@@ -215,8 +217,8 @@ void Engine::end_issue(WriteRequest& req) {
     {
         std::lock_guard lock(req.mu_);
         req.all_queued_ = true;
+        notify_locked(req);
     }
-    req.cv_.notify_all();
     // The last termination may already have run: make sure the collector looks again.
     req.ctx_->schedule_collection(&req);
 }

@@ -11,8 +11,9 @@
 //      objects in order, allocating more if the limits shrank, freeing the ones left over.
 //   4. Issue the pieces.
 //
-// A span retried max_retries times, or max_no_progress times in a row without a byte
-// written, fails: a server answering "0 bytes written" cannot loop us forever.
+// A span retried max_retries times, or answered max_no_progress times in a row with a
+// success that wrote nothing, fails: a server answering "0 bytes written" cannot loop us
+// forever.
 #include <algorithm>
 
 #include "engine.hpp"
@@ -78,10 +79,14 @@ void Engine::retry_stream_locked(WriteRequest& req, uint8_t i, std::unique_lock<
             progressed |= x->made_progress_;
             if (x == to) break;
         }
-        // A carried remainder is not a retry of its own.
-        const uint32_t retries = from->retry_count_ + (from->deferred_ ? 0 : 1);
-        const uint32_t no_progress = from->deferred_ ? from->no_progress_ : progressed ? 0 : from->no_progress_ + 1;
+        // A carried remainder is not a retry of its own. Errors count against the retry
+        // cap; "no progress" counts only writes that succeeded with nothing written, the
+        // answer that could otherwise loop us forever.
         const std::error_code cause = from->error_;
+        const uint32_t retries = from->retry_count_ + (from->deferred_ ? 0 : 1);
+        const uint32_t no_progress = from->deferred_ || cause ? from->no_progress_
+                                     : progressed          ? 0
+                                                           : from->no_progress_ + 1;
 
         if (retries > opt.max_retries || no_progress > opt.max_no_progress) {
             const std::error_code why = no_progress > opt.max_no_progress

@@ -28,7 +28,7 @@ struct ContextOptions {
     size_t buffer_chunk_reserve = 64;
     PoolAllocator allocator;          // how the pools grow (tests make it fail)
     uint32_t max_retries = 16;        // reissues of one span before it fails
-    uint32_t max_no_progress = 4;     // reissues in a row that moved no byte before it fails
+    uint32_t max_no_progress = 4;     // successes in a row that wrote no byte before it fails
     size_t folio_recycle_bytes = 64u << 20;  // free folio buffers kept for reuse
 };
 

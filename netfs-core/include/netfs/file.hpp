@@ -60,6 +60,13 @@ public:
     // copied, as write() does; a send that failed leaves its data dirty and its error is
     // returned by the next flush().
     result<size_t> write_through(uint64_t pos, std::span<const std::byte> data);
+    // Buffered writes whose data comes from `fill(pos, dst)`, which must fill dst with the
+    // bytes for file position pos (e.g. a pread from a local file): into a fresh folio it
+    // writes straight into the page cache, saving a copy. An error from fill stops the
+    // write (what was filled before counts, as for write()).
+    using Filler = std::function<std::error_code(uint64_t pos, std::span<std::byte> dst)>;
+    result<size_t> write_from(uint64_t pos, uint64_t len, const Filler& fill);
+    result<size_t> write_through_from(uint64_t pos, uint64_t len, const Filler& fill);
     // Unbuffered write of the caller's buffer; waits for it. Returns bytes written.
     result<size_t> write_direct(uint64_t pos, std::span<const std::byte> data);
     // The same, asynchronous: `data` must stay valid until `done` runs (on the collector).
@@ -109,7 +116,17 @@ private:
     void end_folio_writeback(const FolioRef& f, uint64_t data_end, bool redirty);
     void request_done(WriteRequest& req);
     std::error_code throttle_dirty();
-    result<size_t> copy_in(uint64_t pos, std::span<const std::byte> data, WriteRequest** through);
+    result<size_t> copy_in(uint64_t pos, uint64_t len, const Filler& fill, WriteRequest** through);
+    // Waits on cv_, counting the waiter so notifiers can skip the wake-up when nobody waits.
+    template <class Pred>
+    void wait_locked(std::unique_lock<std::mutex>& lock, Pred pred) {
+        ++waiters_;
+        cv_.wait(lock, pred);
+        --waiters_;
+    }
+    void notify_locked() {
+        if (waiters_) cv_.notify_all();
+    }
 
     Context& ctx_;
     FileOptions options_;
@@ -128,6 +145,7 @@ private:
     Folio* lru_tail_ = nullptr;
     uint64_t wb_cursor_ = 0;               // where background writeback resumes
     int io_count_ = 0;                     // requests not yet complete
+    int waiters_ = 0;                      // threads waiting on cv_
     std::error_code error_;                // first write error since the last flush
     bool queued_for_flush_ = false;
 

@@ -167,6 +167,7 @@ private:
         uint64_t transferred = 0;
         uint64_t in_flight_bytes = 0;
         uint64_t max_in_flight_bytes = UINT64_MAX;
+        bool throttled = false;  // the issuer waits for in-flight bytes to drop
         std::error_code error;
     };
 
@@ -199,6 +200,7 @@ private:
 
     std::mutex mu_;
     std::condition_variable cv_;   // throttling, pause, quiesce, completion
+    int waiters_ = 0;              // threads waiting on cv_ (most terminations wake nobody)
     std::atomic<int> refs_{1};
     std::array<Stream, max_streams> streams_;
     BufferChunk* buf_head_ = nullptr;

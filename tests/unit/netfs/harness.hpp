@@ -78,7 +78,8 @@ struct Harness {
         const uint64_t trace_pos = tp ? std::strtoull(tp, nullptr, 10) : UINT64_MAX;
         ctx.set_trace([this, trace_pos](const netfs::TraceRecord& r) {
             tracer.record(r);
-            if (trace_pos != UINT64_MAX &&
+            if (std::getenv("NETFS_TRACEALL")) std::fprintf(stderr, "    trace %s\n", netfs::to_json(r).c_str());
+            else if (trace_pos != UINT64_MAX &&
                 ((r.start <= trace_pos && trace_pos < r.start + std::max<uint64_t>(r.len, 1)) ||
                  r.event == netfs::TraceEvent::sreq_fail || r.event == netfs::TraceEvent::request_complete ||
                  r.event == netfs::TraceEvent::request_create))
@@ -96,7 +97,7 @@ struct Harness {
 
     void write(uint64_t pos, const std::vector<std::byte>& data) {
         auto r = file->write(pos, data);
-        REQUIRE(r);
+        REQUIRE_MESSAGE(r, r.error().message());
         REQUIRE(*r == data.size());
         remember(pos, data);
     }
