@@ -23,6 +23,8 @@ Examples:
     netcp -r --aname /srv/export ./photos 9p://fileserver/docs/
   Use an IPv6 server, a non-default port, and environment defaults:
     NETCP_ANAME=/srv/export netcp big.iso 9p://[fd00::5]:5640/isos/
+  Upload without the page cache and show what the write engine did:
+    netcp --direct --stats --aname /srv/export big.iso 9p://fileserver/isos/
 
 Exit status:
   0 all copied   2 usage error   3 not found   4 cannot connect or attach
