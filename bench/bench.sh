@@ -4,8 +4,10 @@
 #
 #   bench/bench.sh [SIZE_MIB] [RUNS]     defaults: 1024 MiB, 5 runs; prints medians
 #
-# Rows: cp (local copy into the export), netcp upload, netcp download, diodcat download
-# (diod's own client: one request in flight). All data stays in the page cache.
+# Rows: cp (local copy into the export); netcp uploads through the write engine (buffered,
+# write-through, direct) and through the raw Twrite pipeline it replaced (the baseline for
+# the engine's cost); netcp download; diodcat download (diod's own client, one request in
+# flight). CPU is netcp's user+system seconds per GiB. All data stays in the page cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
@@ -25,39 +27,48 @@ url="9p://127.0.0.1:$DIOD_PORT"
 head -c $((size_mib << 20)) /dev/urandom >"$work/src.bin"
 bytes=$((size_mib << 20))
 
-# time_it CMD... : seconds taken by one run of the command
+# time_it CMD... : "wall user sys" seconds of one run of the command
 time_it() {
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null
-    t1=$(date +%s.%N)
-    awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}'
+    local TIMEFORMAT='%R %U %S'
+    { time "$@" >/dev/null 2>&1; } 2>&1
 }
 median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-declare -A secs
+declare -A secs cpu
 measure() {  # name, command...
-    local name=$1 s=()
+    local name=$1 w=() c=() t
     shift
     for _ in $(seq "$runs"); do
         sync
-        s+=("$(time_it "$@")")
+        t=$(time_it "$@")
+        w+=("$(echo "$t" | awk '{print $1}')")
+        c+=("$(echo "$t" | awk '{print $2 + $3}')")
         rm -f "$work/out.bin" "$DIOD_EXPORT/cp.bin"
     done
-    secs[$name]=$(printf '%s\n' "${s[@]}" | median)
+    secs[$name]=$(printf '%s\n' "${w[@]}" | median)
+    cpu[$name]=$(printf '%s\n' "${c[@]}" | median)
 }
 
 measure "cp into the export" cp "$work/src.bin" "$DIOD_EXPORT/cp.bin"
-measure "netcp upload" "$netcp" --aname "$DIOD_EXPORT" "$work/src.bin" "$url/up.bin"
+measure "upload raw pipeline" "$netcp" --raw-pipeline --aname "$DIOD_EXPORT" "$work/src.bin" "$url/up.bin"
+measure "upload buffered" "$netcp" --aname "$DIOD_EXPORT" "$work/src.bin" "$url/up.bin"
+measure "upload write-through" "$netcp" --write-through --aname "$DIOD_EXPORT" "$work/src.bin" "$url/up.bin"
+measure "upload direct" "$netcp" --direct --aname "$DIOD_EXPORT" "$work/src.bin" "$url/up.bin"
 measure "netcp download" "$netcp" --aname "$DIOD_EXPORT" "$url/up.bin" "$work/out.bin"
 cp "$work/src.bin" "$DIOD_EXPORT/dc.bin"
 measure "diodcat download" sh -c "diodcat -s 127.0.0.1:$DIOD_PORT -a '$DIOD_EXPORT' dc.bin >'$work/out.bin'"
 
 printf '\n%s MiB file, median of %s runs, on %s (%s cores)\n' "$size_mib" "$runs" "$(uname -n)" "$(nproc)"
-printf '%-22s %10s %10s %8s\n' "" "seconds" "MB/s" "vs cp"
+printf '%-22s %9s %9s %8s %14s\n' "" "seconds" "MB/s" "vs cp" "CPU s per GiB"
 rate() { awk -v b="$bytes" -v s="$1" 'BEGIN {print b / s / 1e6}'; }
 cp_rate=$(rate "${secs[cp into the export]}")
-for name in "cp into the export" "netcp upload" "netcp download" "diodcat download"; do
+for name in "cp into the export" "upload raw pipeline" "upload buffered" "upload write-through" "upload direct" \
+            "netcp download" "diodcat download"; do
     r=$(rate "${secs[$name]}")
-    printf '%-22s %10.3f %10.1f %8.2f\n' "$name" "${secs[$name]}" "$r" "$(awk -v a="$r" -v b="$cp_rate" 'BEGIN {print a / b}')"
+    c=$(awk -v c="${cpu[$name]}" -v m="$size_mib" 'BEGIN {print c * 1024 / m}')
+    printf '%-22s %9.3f %9.1f %8.2f %14.3f\n' "$name" "${secs[$name]}" "$r" "$(awk -v a="$r" -v b="$cp_rate" 'BEGIN {print a / b}')" "$c"
+done
+raw=${cpu[upload raw pipeline]}
+for name in "upload buffered" "upload write-through" "upload direct"; do
+    awk -v n="$name" -v c="${cpu[$name]}" -v r="$raw" 'BEGIN {printf "%s: %+.1f%% CPU against the raw pipeline\n", n, (c - r) / r * 100}'
 done

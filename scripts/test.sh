@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Installs what is missing, then builds and runs every test (unit and integration, against
-# real servers the tests start on loopback) twice: an optimised build, and a build under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Exits non-zero if anything fails.
+# real servers the tests start on loopback):
+#   release      an optimised build, all tests
+#   asan-ubsan   AddressSanitizer + UndefinedBehaviorSanitizer, all tests
+#   tsan         ThreadSanitizer, the concurrency-heavy unit tests (netfs-core)
+# Exits non-zero if anything fails. NETCP_TEST_PRESETS picks a subset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
-presets=(${NETCP_TEST_PRESETS:-release asan-ubsan})
+presets=(${NETCP_TEST_PRESETS:-release asan-ubsan tsan})
 for preset in "${presets[@]}"; do
     echo "=== $preset: configure and build"
     cmake --preset "$preset" >/dev/null
-    cmake --build "build/$preset"
-    echo "=== $preset: test"
-    ctest --preset "$preset"
+    if [[ $preset == tsan ]]; then
+        cmake --build "build/$preset" --target netfs_unit
+        echo "=== $preset: test"
+        ctest --preset "$preset" -R '^netfs_unit\.'
+    else
+        cmake --build "build/$preset"
+        echo "=== $preset: test"
+        ctest --preset "$preset"
+    fi
 done
