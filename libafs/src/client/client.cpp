@@ -42,7 +42,8 @@ void Client::Impl::add_cell(CellConfig config) {
         it->second->locator->set_servers(std::move(config.vl_servers));
         return;
     }
-    auto locator = std::make_shared<detail::VolumeLocator>(config, pool, options.volume_cache_ttl, vl_calls);
+    auto locator = std::make_shared<detail::VolumeLocator>(config, pool, options.volume_cache_ttl, vl_calls,
+                                                          options.vl_uuid_interface);
     cells.emplace(config.name, std::make_shared<detail::CellState>(std::move(locator), options.directory_cache_entries,
                                                                    options.directory_cache_bytes));
 }

@@ -9,11 +9,12 @@ namespace afs::client::detail {
 namespace vl = wire::vl;
 
 VolumeLocator::VolumeLocator(CellConfig cell, std::shared_ptr<ConnectionPool> pool, std::chrono::seconds ttl,
-                             std::shared_ptr<std::atomic<uint64_t>> vl_calls)
+                             std::shared_ptr<std::atomic<uint64_t>> vl_calls, bool uuid_interface)
     : cell_name_(cell.name),
       pool_(std::move(pool)),
       ttl_(ttl),
       vl_calls_(std::move(vl_calls)),
+      uuid_interface_(uuid_interface),
       servers_(std::move(cell.vl_servers)) {}
 
 void VolumeLocator::set_servers(std::vector<asio::ip::udp::endpoint> servers) {
@@ -129,25 +130,30 @@ void VolumeLocator::locate(const std::string& name_or_id, Done done) {
     auto lookup = std::make_shared<Lookup>();
     lookup->key = name_or_id;
     lookup->done = std::move(done);
+    if (!uuid_interface_) return lookup_by_address(lookup, outcome);
     auto self = shared_from_this();
-    call<vl::GetEntryByNameU>(
-        {name_or_id}, outcome, [self, lookup, outcome](std::error_code ec, vl::GetEntryByNameU::Reply r, Outcome o) {
-            if (ec == abort_error(abort_code::RXGEN_OPCODE)) {
-                // A VL server without the UUID interface: the address-based entry will do.
-                return self->call<vl::GetEntryByNameN>(
-                    {lookup->key}, outcome, [self, lookup](std::error_code ec2, vl::GetEntryByNameN::Reply r2, Outcome o2) {
-                        lookup->outcome = std::move(o2);
-                        if (ec2) return lookup->done(ec2, nullptr, lookup->outcome);
-                        lookup->location = vl::to_location(r2.entry);
-                        self->resolve_uuids(lookup);
-                    });
-            }
-            lookup->outcome = std::move(o);
-            if (ec) return lookup->done(ec, nullptr, lookup->outcome);
-            lookup->location = vl::to_location(r.entry);
-            lookup->uuids = uuids_to_resolve(lookup->location);
-            self->resolve_uuids(lookup);
-        });
+    call<vl::GetEntryByNameU>({name_or_id}, outcome,
+                              [self, lookup, outcome](std::error_code ec, vl::GetEntryByNameU::Reply r, Outcome o) {
+                                  // A VL server without the UUID interface: the address-based entry will do.
+                                  if (ec == abort_error(abort_code::RXGEN_OPCODE))
+                                      return self->lookup_by_address(lookup, outcome);
+                                  lookup->outcome = std::move(o);
+                                  if (ec) return lookup->done(ec, nullptr, lookup->outcome);
+                                  lookup->location = vl::to_location(r.entry);
+                                  lookup->uuids = uuids_to_resolve(lookup->location);
+                                  self->resolve_uuids(lookup);
+                              });
+}
+
+void VolumeLocator::lookup_by_address(std::shared_ptr<Lookup> lookup, Outcome outcome) {
+    auto self = shared_from_this();
+    call<vl::GetEntryByNameN>({lookup->key}, std::move(outcome),
+                              [self, lookup](std::error_code ec, vl::GetEntryByNameN::Reply r, Outcome o) {
+                                  lookup->outcome = std::move(o);
+                                  if (ec) return lookup->done(ec, nullptr, lookup->outcome);
+                                  lookup->location = vl::to_location(r.entry);
+                                  self->resolve_uuids(lookup);
+                              });
 }
 
 void VolumeLocator::resolve_uuids(std::shared_ptr<Lookup> lookup) {

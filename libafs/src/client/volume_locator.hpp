@@ -27,7 +27,7 @@ public:
     using Done = std::function<void(std::error_code, std::shared_ptr<const LocatedVolume>, Outcome)>;
 
     VolumeLocator(CellConfig cell, std::shared_ptr<ConnectionPool> pool, std::chrono::seconds ttl,
-                  std::shared_ptr<std::atomic<uint64_t>> vl_calls);
+                  std::shared_ptr<std::atomic<uint64_t>> vl_calls, bool uuid_interface);
 
     // A volume by name (without a .readonly/.backup suffix) or by decimal id.
     void locate(const std::string& name_or_id, Done done);
@@ -53,11 +53,13 @@ private:
     void call(typename R::Request request, Outcome outcome,
               std::function<void(std::error_code, typename R::Reply, Outcome)> done);
     void resolve_uuids(std::shared_ptr<Lookup> lookup);
+    void lookup_by_address(std::shared_ptr<Lookup> lookup, Outcome outcome);
 
     const std::string cell_name_;
     std::shared_ptr<ConnectionPool> pool_;
     std::chrono::seconds ttl_;
     std::shared_ptr<std::atomic<uint64_t>> vl_calls_;
+    const bool uuid_interface_;
 
     mutable std::mutex mutex_;
     std::vector<asio::ip::udp::endpoint> servers_;

@@ -72,6 +72,10 @@ struct ClientOptions {
     size_t connections_per_server = 2;       // Rx connections per (server, identity); 4 calls each
     size_t max_idle_connections = 64;        // idle pooled connections kept beyond this are closed
     std::chrono::seconds volume_cache_ttl{300};   // VLDB answers are trusted this long
+    // Ask VL servers with VL_GetEntryByNameU (servers named by UUID, addresses from
+    // VL_GetAddrsU, as OpenAFS 1.8 registers them); false: VL_GetEntryByNameN (addresses in
+    // the entry). With true, a VL server without the U calls is asked with N anyway.
+    bool vl_uuid_interface = true;
     size_t directory_cache_entries = 1024;
     size_t directory_cache_bytes = 64u << 20;
     // Called (on the transport's strand; keep it short) for each served callback call that
