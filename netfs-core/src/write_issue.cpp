@@ -21,8 +21,11 @@ namespace netfs {
 
 bool Engine::begin_stream(WriteRequest& req, uint8_t i) {
     Stream& s = req.streams_[i];
-    if (s.begun) return s.avail;
-    s.begun = true;
+    if (s.begun) {
+        std::lock_guard lock(req.mu_);  // the collector may fail the stream meanwhile
+        return s.avail;
+    }
+    s.begun = true;  // only the issuer touches it
     std::error_code ec = s.backend->begin_request(req, i);
     if (ec) {
         std::lock_guard lock(req.mu_);
