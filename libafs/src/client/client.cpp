@@ -43,7 +43,7 @@ void Client::Impl::add_cell(CellConfig config) {
         return;
     }
     auto locator = std::make_shared<detail::VolumeLocator>(config, pool, options.volume_cache_ttl, vl_calls,
-                                                          options.vl_uuid_interface);
+                                                          options.vl_uuid_interface, options.fileserver_port);
     cells.emplace(config.name, std::make_shared<detail::CellState>(std::move(locator), options.directory_cache_entries,
                                                                    options.directory_cache_bytes));
 }

@@ -9,12 +9,14 @@ namespace afs::client::detail {
 namespace vl = wire::vl;
 
 VolumeLocator::VolumeLocator(CellConfig cell, std::shared_ptr<ConnectionPool> pool, std::chrono::seconds ttl,
-                             std::shared_ptr<std::atomic<uint64_t>> vl_calls, bool uuid_interface)
+                             std::shared_ptr<std::atomic<uint64_t>> vl_calls, bool uuid_interface,
+                             uint16_t fileserver_port)
     : cell_name_(cell.name),
       pool_(std::move(pool)),
       ttl_(ttl),
       vl_calls_(std::move(vl_calls)),
       uuid_interface_(uuid_interface),
+      fileserver_port_(fileserver_port),
       servers_(std::move(cell.vl_servers)) {}
 
 void VolumeLocator::set_servers(std::vector<asio::ip::udp::endpoint> servers) {
@@ -186,7 +188,7 @@ void VolumeLocator::resolve_uuids(std::shared_ptr<Lookup> lookup) {
     std::shared_ptr<const LocatedVolume> volume;
     {
         std::lock_guard lock(mutex_);
-        volume = std::make_shared<const LocatedVolume>(client::locate(lookup->location, addresses_));
+        volume = std::make_shared<const LocatedVolume>(client::locate(lookup->location, addresses_, fileserver_port_));
     }
     store(lookup->key, volume);
     lookup->done({}, volume, lookup->outcome);

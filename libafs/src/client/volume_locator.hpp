@@ -27,7 +27,7 @@ public:
     using Done = std::function<void(std::error_code, std::shared_ptr<const LocatedVolume>, Outcome)>;
 
     VolumeLocator(CellConfig cell, std::shared_ptr<ConnectionPool> pool, std::chrono::seconds ttl,
-                  std::shared_ptr<std::atomic<uint64_t>> vl_calls, bool uuid_interface);
+                  std::shared_ptr<std::atomic<uint64_t>> vl_calls, bool uuid_interface, uint16_t fileserver_port);
 
     // A volume by name (without a .readonly/.backup suffix) or by decimal id.
     void locate(const std::string& name_or_id, Done done);
@@ -60,6 +60,7 @@ private:
     std::chrono::seconds ttl_;
     std::shared_ptr<std::atomic<uint64_t>> vl_calls_;
     const bool uuid_interface_;
+    const uint16_t fileserver_port_;
 
     mutable std::mutex mutex_;
     std::vector<asio::ip::udp::endpoint> servers_;

@@ -76,6 +76,7 @@ struct ClientOptions {
     // VL_GetAddrsU, as OpenAFS 1.8 registers them); false: VL_GetEntryByNameN (addresses in
     // the entry). With true, a VL server without the U calls is asked with N anyway.
     bool vl_uuid_interface = true;
+    uint16_t fileserver_port = 7000;          // where the servers a VLDB entry names listen
     size_t directory_cache_entries = 1024;
     size_t directory_cache_bytes = 64u << 20;
     // Called (on the transport's strand; keep it short) for each served callback call that
