@@ -240,7 +240,7 @@ TEST_CASE("GiveUpCallBacks, and a promise broken by another client arrives as Ca
     REQUIRE(a->remove_file(anonymous(), path));
 }
 
-TEST_CASE("FetchACL and StoreACL as an administrator; refused for others") {
+TEST_CASE("FetchACL and StoreACL as an administrator, and refused for others") {
     const auto& cell = AfsCell::get();
     auto c = cell.client();
     const auto admin = cell.user("admin", crypto::Level::crypt);
@@ -277,7 +277,7 @@ TEST_CASE("FetchACL and StoreACL as an administrator; refused for others") {
     REQUIRE(c->remove_dir(admin, path));
 }
 
-TEST_CASE("a refused write is a clear, detectable permission error; the same write as bob succeeds") {
+TEST_CASE("a refused write is a clear, detectable permission error, and the same write as bob succeeds") {
     const auto& cell = AfsCell::get();
     auto c = cell.client();
     const auto alice = cell.user("alice", crypto::Level::crypt);

@@ -51,7 +51,7 @@ TEST_CASE("TellMeAboutYourself: our UUID, interfaces and error-translation capab
     CHECK(!wire::has_capability(r2->capabilities, wire::capability::client_errortrans));
 }
 
-TEST_CASE("WhoAreYou: the same interfaceAddr; more than 32 interfaces are cut to 32") {
+TEST_CASE("WhoAreYou: the same interfaceAddr, and more than 32 interfaces are cut to 32") {
     auto id = self();
     auto w = wire::decode_reply<cb::WhoAreYou>(answer_callback(id, request<cb::WhoAreYou>()).reply);
     REQUIRE(w);

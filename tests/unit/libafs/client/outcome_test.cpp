@@ -26,7 +26,7 @@ TEST_CASE("an outcome names the RPC, file, volume, server and identity") {
     CHECK(o.message({}) == o.describe());
 }
 
-TEST_CASE("unknown parts are left out; refusals read as permission errors") {
+TEST_CASE("unknown parts are left out, and refusals read as permission errors") {
     Outcome o;
     o.operation = "resolve";
     o.target = "/afs/x.org/a";
@@ -37,7 +37,7 @@ TEST_CASE("unknown parts are left out; refusals read as permission errors") {
     CHECK(e.message() == "resolve of /afs/x.org/a: Permission denied");
 }
 
-TEST_CASE("file references print as cell:volume.vnode.unique; identities describe themselves") {
+TEST_CASE("file references print as cell:volume.vnode.unique, and identities describe themselves") {
     CHECK(FileRef{"test.afs", {536870918, 12, 34}}.to_string() == "test.afs:536870918.12.34");
     CHECK(describe(Identity{}) == "no identity");
     CHECK(describe(anonymous()) == "rxnull (anonymous)");

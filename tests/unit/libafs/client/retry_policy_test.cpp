@@ -69,7 +69,7 @@ TEST_CASE("a busy volume is waited for, within the count and the time budget") {
     CHECK(t.busy_retries() == 0);
 }
 
-TEST_CASE("a moved volume is looked up again a few times; an unreachable server is left for another") {
+TEST_CASE("a moved volume is looked up again a few times, and an unreachable server is left for another") {
     RetryPolicy p;
     p.max_relocations = 2;
     p.max_failovers = 1;

@@ -76,7 +76,7 @@ TEST_CASE("endpoints per volume type, in VLDB order, multi-homed servers with al
     CHECK(v.describe(42) == "proj (42)");
 }
 
-TEST_CASE("a UUID without known addresses gives no endpoint; another port is honoured") {
+TEST_CASE("a UUID without known addresses gives no endpoint, and another port is honoured") {
     const auto v = locate(location(), {}, 17000);
     CHECK(v.servers_for(VolumeType::rw).empty());
     REQUIRE(v.servers_for(VolumeType::ro).size() == 1);
