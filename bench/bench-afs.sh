@@ -35,9 +35,9 @@ bench=$PWD/$build/tests/integration/afs/afs_bench
 [[ -x "$bench" ]] || { echo "no $bench (tests not configured in $build?)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/netcp-bench-afs-XXXXXX)
-trap 'fixtures/openafs/cell.sh stop "$work/cell" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap 'bash fixtures/openafs/cell.sh stop "$work/cell" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 rc=0
-fixtures/openafs/cell.sh start "$work/cell" --owner $$ >"$work/cell.out" 2>&1 || rc=$?
+bash fixtures/openafs/cell.sh start "$work/cell" --owner $$ >"$work/cell.out" 2>&1 || rc=$?
 if (( rc != 0 )); then
     cat "$work/cell.out" >&2
     (( rc == 77 )) && echo "the OpenAFS test cell cannot run here; no benchmark" >&2
