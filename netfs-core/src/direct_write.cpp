@@ -15,6 +15,10 @@ uint64_t blocks_of(uint64_t bytes) { return (bytes + 511) / 512; }
 
 void File::write_direct_async(uint64_t pos, std::span<const std::byte> data,
                               std::function<void(std::error_code, uint64_t)> done) {
+    if (!options_.streams[0].backend) {
+        done(std::make_error_code(std::errc::read_only_file_system), 0);
+        return;
+    }
     if (std::error_code ec = invalidate(pos, pos + data.size())) {
         done(ec, 0);
         return;

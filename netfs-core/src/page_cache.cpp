@@ -23,8 +23,13 @@ uint32_t normalise_folio_size(uint32_t size) {
 }  // namespace
 
 File::File(Context& ctx, FileOptions options) : ctx_(ctx), options_(std::move(options)) {
-    if (options_.streams.empty() || !options_.streams[0].backend)
-        throw std::invalid_argument("netfs::File needs an upload backend on stream 0");
+    if (options_.streams.empty()) options_.streams.resize(1);  // no upload: a file that is only read
+    if (options_.cache) {
+        // The persistent cache object is stream 1.
+        if (options_.streams.size() < 2) options_.streams.resize(2);
+        options_.streams[1].backend = options_.cache;
+        if (!options_.streams[1].max_in_flight_bytes) options_.streams[1].max_in_flight_bytes = 32u << 20;
+    }
     if (options_.streams.size() > max_streams) throw std::invalid_argument("netfs::File: too many streams");
     options_.folio_size = normalise_folio_size(options_.folio_size);
     size_ = zero_point_ = options_.remote_size;
@@ -81,6 +86,12 @@ void File::lru_add_locked(Folio* f) {
     else lru_head_ = f;
     lru_tail_ = f;
     f->in_lru = true;
+}
+
+void File::clear_copy_mark_locked(Folio* f) {
+    if (!f->copy_to_cache) return;
+    f->copy_to_cache = false;
+    copy_backlog_ -= std::min<uint64_t>(copy_backlog_, f->size);
 }
 
 void File::evict_clean_locked() {
@@ -201,7 +212,7 @@ result<size_t> File::copy_in(uint64_t pos, uint64_t len, const Filler& fill, Wri
             if (f->valid_off == 0 && f->valid_len == f->size) f->uptodate = true;
         }
         if (f->uptodate) f->valid_off = f->valid_len = 0;
-        f->copy_to_cache = false;
+        clear_copy_mark_locked(f.get());  // written now: the servers get it, not only the cache
         if (!f->dirty) {
             f->dirty = true;
             dirty_bytes_ += f->size;
@@ -248,6 +259,7 @@ result<size_t> File::write_through(uint64_t pos, std::span<const std::byte> data
 }
 
 result<size_t> File::write_from(uint64_t pos, uint64_t len, const Filler& fill) {
+    if (!options_.streams[0].backend) return fail(std::make_error_code(std::errc::read_only_file_system));
     // Throttle before copying: over the dirty limit while writeback keeps failing, the
     // writer gets the error and nothing is copied (the earlier data stays dirty and the
     // next flush reports the error too). So an error always means "nothing copied".
@@ -258,6 +270,7 @@ result<size_t> File::write_from(uint64_t pos, uint64_t len, const Filler& fill) 
 }
 
 result<size_t> File::write_through_from(uint64_t pos, uint64_t len, const Filler& fill) {
+    if (!options_.streams[0].backend) return fail(std::make_error_code(std::errc::read_only_file_system));
     WriteRequest* req = nullptr;
     std::unique_lock wb(wb_mu_);  // no writeback runs beside a write-through
     auto r = copy_in(pos, len, fill, &req);
@@ -380,7 +393,7 @@ void File::end_folio_writeback(const FolioRef& f, uint64_t data_end, bool redirt
             }
         } else {
             if (data_end > zero_point_) zero_point_ = data_end;  // the server holds data up to here now
-            f->copy_to_cache = false;
+            clear_copy_mark_locked(f.get());
             auto it = folios_.find(f->pos);
             if (it != folios_.end() && it->second == f) lru_add_locked(f.get());
         }
@@ -463,6 +476,7 @@ std::error_code File::truncate(uint64_t new_size) {
         }
         if (f->pos >= new_size) {
             if (f->dirty) dirty_bytes_ -= f->size;
+            clear_copy_mark_locked(f.get());
             lru_remove_locked(f.get());
             cached_bytes_ -= f->size;
             it = folios_.erase(it);
@@ -513,6 +527,7 @@ void File::insert_clean(uint64_t pos, std::span<const std::byte> data, bool copy
             f->copy_to_cache = true;
             f->dirty = true;
             dirty_bytes_ += f->size;
+            copy_backlog_ += f->size;
             lru_remove_locked(f.get());
         } else {
             lru_add_locked(f.get());

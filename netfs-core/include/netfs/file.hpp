@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "netfs/backend.hpp"
+#include "netfs/cache/cache.hpp"
+#include "netfs/read.hpp"
 #include "netfs/context.hpp"
 #include "netfs/error.hpp"
 #include "netfs/folio.hpp"
@@ -28,9 +30,18 @@ struct StreamConfig {
 };
 
 struct FileOptions {
-    // streams[0]: the upload backend (required); streams[1]: the cache (optional);
+    // streams[0]: the upload backend (null for a file that is only read); streams[1]:
+    // the cache (optional; set `cache` instead to use a persistent cache object);
     // streams[2..]: mirrors.
     std::vector<StreamConfig> streams;
+    // Buffered reads: the server, and the local cache, whose object then also serves as
+    // stream 1. Pages read from the server are written to the cache by writeback.
+    ReadBackend* reader = nullptr;
+    cache::Object* cache = nullptr;
+    uint64_t readahead_max = 8u << 20;   // the largest readahead window
+    // Server data waiting to be written to the cache beyond this is not cached (the
+    // cache must never stall a reader); those ranges are read from the server next time.
+    uint64_t cache_backlog_limit = 128u << 20;
     uint32_t folio_size = 256u << 10;             // size of new folios (power of two, 4 KiB..1 MiB)
     std::function<uint32_t(uint64_t pos)> folio_size_policy;  // optional: per-position sizes
     uint64_t dirty_limit = 64u << 20;             // writers wait above this much dirty data
@@ -84,6 +95,11 @@ public:
     // Writes back and drops the folios at or beyond `size`, and sets the size.
     std::error_code truncate(uint64_t size);
 
+    // Buffered read: from the page cache, else the local cache, else the server, with
+    // readahead for sequential access. Returns the bytes read (0 at the end of file).
+    result<size_t> read(uint64_t pos, std::span<std::byte> out);
+    ReadStats read_stats() const;
+
     // Puts clean data (just read from the server) in the page cache; with copy_to_cache
     // it is also sent to the cache stream by the next writeback.
     void insert_clean(uint64_t pos, std::span<const std::byte> data, bool copy_to_cache);
@@ -116,6 +132,10 @@ private:
     void end_folio_writeback(const FolioRef& f, uint64_t data_end, bool redirty);
     void request_done(WriteRequest& req);
     std::error_code throttle_dirty();
+    void readahead_locked(std::unique_lock<std::mutex>& lock, uint64_t start, uint64_t end);
+    void fill_folio(const FolioRef& f, bool from_cache);
+    void finish_fill(const FolioRef& f, std::error_code ec, const std::vector<std::byte>* merge, bool from_cache);
+    void clear_copy_mark_locked(Folio* f);
     result<size_t> copy_in(uint64_t pos, uint64_t len, const Filler& fill, WriteRequest** through);
     // Waits on cv_, counting the waiter so notifiers can skip the wake-up when nobody waits.
     template <class Pred>
@@ -147,6 +167,12 @@ private:
     int io_count_ = 0;                     // requests not yet complete
     int waiters_ = 0;                      // threads waiting on cv_
     std::error_code error_;                // first write error since the last flush
+    uint64_t ra_next_ = UINT64_MAX;        // where a sequential reader reads next
+    uint64_t ra_window_ = 0;               // current readahead window
+    uint64_t copy_backlog_ = 0;            // copy-to-cache bytes waiting for writeback
+    std::error_code read_error_;           // a fill of [read_error_pos_, read_error_end_) failed
+    uint64_t read_error_pos_ = 0, read_error_end_ = 0;
+    ReadStats read_stats_;
     bool queued_for_flush_ = false;
 
     std::mutex wb_mu_;                     // one writeback request at a time per file

@@ -25,6 +25,8 @@ struct Folio {
     bool writeback = false;      // a write request is sending it; writers into it wait
     bool uptodate = false;       // every byte of the folio is valid
     bool copy_to_cache = false;  // clean server data that only the cache stream must store
+    bool reading = false;        // being filled by a read; readers wait for it
+    bool read_failed = false;    // the read that was filling it failed (it left the page cache)
     // A streaming write: the folio is not uptodate and only [valid_off, valid_off+valid_len)
     // holds data (we never read the rest from the server just to write part of a folio).
     uint32_t valid_off = 0, valid_len = 0;

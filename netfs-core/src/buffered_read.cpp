@@ -1,0 +1,245 @@
+// Buffered reads: from the page cache, else the local cache, else the server.
+//
+// A sequential reader gets a readahead window that doubles up to readahead_max; folios in
+// the window are filled asynchronously (the reader waits only for the folio it needs
+// next). A folio the cache holds whole is filled from the cache, in the reader's thread
+// (a local read); otherwise from the server in max_read pieces straight into the folio.
+// Folios filled from the server are marked copy-to-cache and left dirty for stream 1
+// only: writeback stores them in the cache, never on the server, and never stalls the
+// reader (past cache_backlog_limit, new pages are simply not cached).
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "engine.hpp"
+
+namespace netfs {
+
+namespace {
+constexpr uint64_t initial_window = 128u << 10;
+
+// Shared by the pieces of one folio's server read.
+struct FillState {
+    std::mutex mu;
+    size_t pending = 0;
+    uint64_t len = 0;  // bytes of the folio read from the server
+    std::error_code error;
+    std::vector<std::byte> bounce;  // for a folio that already holds some valid bytes
+};
+}  // namespace
+
+ReadStats File::read_stats() const {
+    std::lock_guard lock(mu_);
+    return read_stats_;
+}
+
+result<size_t> File::read(uint64_t pos, std::span<std::byte> out) {
+    std::unique_lock lock(mu_);
+    if (pos >= size_ || out.empty()) return size_t{0};
+    const uint64_t end = std::min<uint64_t>(pos + out.size(), size_);
+    // Readahead grows while the reader reads sequentially, and starts small otherwise.
+    ra_window_ = pos == ra_next_ ? std::min(std::max(ra_window_ * 2, initial_window), options_.readahead_max)
+                                 : initial_window;
+    readahead_locked(lock, pos, std::min(size_, std::max(end, pos + ra_window_)));
+    size_t done = 0;
+    while (pos + done < end) {
+        const uint64_t at = pos + done;
+        FolioRef f;
+        auto next = folios_.upper_bound(at);
+        if (next != folios_.begin() && std::prev(next)->second->end() > at) f = std::prev(next)->second;
+        if (!f) {
+            // A fill that failed (even one that completed before we looked) is the
+            // reader's error; otherwise the folio was evicted meanwhile or never read.
+            if (read_error_ && at >= read_error_pos_ && at < read_error_end_) {
+                const std::error_code ec = std::exchange(read_error_, {});
+                ra_next_ = UINT64_MAX;
+                if (done > 0) return done;
+                return fail(ec);
+            }
+            readahead_locked(lock, at, std::min(size_, std::max(end, at + 1)));
+            continue;
+        }
+        if (f->reading) {
+            wait_locked(lock, [&] { return !f->reading; });
+            if (f->read_failed) {
+                ra_next_ = UINT64_MAX;
+                if (done > 0) return done;
+                return fail(make_error_code(std::errc::io_error));
+            }
+            continue;
+        }
+        const uint64_t off = at - f->pos;
+        uint64_t vbeg = 0, vend = f->size;
+        if (!f->uptodate) {
+            vbeg = f->valid_off;
+            vend = f->valid_off + f->valid_len;
+        }
+        if (off < vbeg || off >= vend) {
+            // Part of a folio we wrote but never read: the rest comes from the server,
+            // once its bytes are no longer being sent.
+            if (f->writeback) {
+                wait_locked(lock, [&] { return !f->writeback; });
+                continue;
+            }
+            readahead_locked(lock, at, std::min(size_, f->end()));
+            continue;
+        }
+        const size_t n = static_cast<size_t>(std::min<uint64_t>(vend - off, end - at));
+        std::memcpy(out.data() + done, f->data.get() + off, n);
+        if (f->in_lru) {
+            lru_remove_locked(f.get());
+            lru_add_locked(f.get());
+        }
+        done += n;
+    }
+    ra_next_ = pos + done;
+    return done;
+}
+
+void File::readahead_locked(std::unique_lock<std::mutex>& lock, uint64_t start, uint64_t end) {
+    if (!options_.reader && !options_.cache) return;
+    std::vector<std::pair<FolioRef, bool>> to_fill;  // folio, and whether the cache holds it whole
+    uint64_t p = start;
+    while (p < end) {
+        FolioRef f;
+        auto next = folios_.upper_bound(p);
+        if (next != folios_.begin() && std::prev(next)->second->end() > p) f = std::prev(next)->second;
+        if (f) {
+            if (!f->uptodate && !f->reading && !f->writeback) {
+                f->reading = true;  // fill around what it holds
+                to_fill.emplace_back(f, false);
+            }
+            p = f->end();
+            continue;
+        }
+        f = folio_for_write(lock, p);  // a fresh folio, not dirty: nothing to wait for
+        f->reading = true;
+        to_fill.emplace_back(f, false);
+        p = f->end();
+    }
+    if (to_fill.empty()) return;
+    const uint64_t size = size_;
+    lock.unlock();
+    for (auto& [f, whole_in_cache] : to_fill) {
+        const uint64_t len = std::min<uint64_t>(f->size, size - std::min(size, f->pos));
+        if (options_.cache && options_.cache->usable() && len > 0 && f->valid_len == 0) {
+            auto e = options_.cache->next_present(f->pos);
+            whole_in_cache = e && e->pos <= f->pos && e->pos + e->len >= f->pos + len;
+        }
+        fill_folio(f, whole_in_cache);
+    }
+    lock.lock();
+}
+
+void File::fill_folio(const FolioRef& f, bool from_cache) {
+    uint64_t size;
+    bool has_valid;
+    {
+        std::lock_guard lock(mu_);
+        size = size_;
+        has_valid = !f->uptodate && f->valid_len > 0;
+    }
+    const uint64_t len = f->pos < size ? std::min<uint64_t>(f->size, size - f->pos) : 0;
+    if (from_cache && !has_valid) {
+        std::error_code ec = options_.cache->read(f->pos, std::span(f->data.get(), len));
+        if (!ec) {
+            std::memset(f->data.get() + len, 0, f->size - len);
+            {
+                std::lock_guard lock(mu_);
+                read_stats_.from_cache += len;
+            }
+            finish_fill(f, {}, nullptr, /*from_cache=*/true);
+            return;
+        }
+        // The cache could not serve it after all: the server will.
+    }
+    if (len == 0 || !options_.reader) {
+        std::memset(f->data.get() + len, 0, f->size - len);
+        finish_fill(f, len == 0 ? std::error_code{} : make_error_code(std::errc::io_error), nullptr, false);
+        return;
+    }
+    auto st = std::make_shared<FillState>();
+    std::byte* base = f->data.get();
+    if (has_valid) {
+        st->bounce.resize(f->size);
+        base = st->bounce.data();
+    }
+    std::memset(base + len, 0, f->size - len);
+    const uint64_t piece = std::max<uint64_t>(options_.reader->max_read(), 4096);
+    st->pending = static_cast<size_t>((len + piece - 1) / piece);
+    st->len = len;
+    {
+        std::lock_guard lock(mu_);
+        read_stats_.server_reads += st->pending;
+    }
+    for (uint64_t off = 0; off < len; off += piece) {
+        const uint64_t n = std::min(piece, len - off);
+        auto dst = std::span(base + off, n);
+        options_.reader->read(f->pos + off, dst, [this, f, st, dst](std::error_code ec, size_t got) {
+            // A short answer is the end of the file: the rest of the folio reads as zeros.
+            if (!ec && got < dst.size()) std::memset(dst.data() + got, 0, dst.size() - got);
+            bool last;
+            {
+                std::lock_guard lock(st->mu);
+                if (ec && !st->error) st->error = ec;
+                last = --st->pending == 0;
+            }
+            if (!last) return;
+            {
+                std::lock_guard lock(mu_);
+                if (!st->error) read_stats_.from_server += st->len;
+            }
+            finish_fill(f, st->error, st->bounce.empty() ? nullptr : &st->bounce, false);
+        });
+    }
+}
+
+void File::finish_fill(const FolioRef& f, std::error_code ec, const std::vector<std::byte>* merge,
+                       bool from_cache) {
+    bool kick = false;
+    {
+        std::lock_guard lock(mu_);
+        f->reading = false;
+        if (ec) {
+            f->read_failed = true;
+            read_error_ = ec;
+            read_error_pos_ = f->pos;
+            read_error_end_ = f->end();
+            auto it = folios_.find(f->pos);
+            if (it != folios_.end() && it->second == f && !f->dirty && !f->writeback) {
+                lru_remove_locked(f.get());
+                cached_bytes_ -= f->size;
+                folios_.erase(it);
+            }
+        } else {
+            if (merge) {
+                // Keep the bytes we hold (perhaps dirty); take the rest from the server.
+                const uint32_t vb = f->valid_off, ve = f->valid_off + f->valid_len;
+                std::memcpy(f->data.get(), merge->data(), vb);
+                std::memcpy(f->data.get() + ve, merge->data() + ve, f->size - ve);
+            }
+            f->uptodate = true;
+            f->valid_off = f->valid_len = 0;
+            const bool cacheable = options_.cache && options_.cache->usable() && !f->dirty && !f->writeback;
+            if (cacheable && !from_cache) {
+                if (copy_backlog_ + f->size <= options_.cache_backlog_limit) {
+                    f->copy_to_cache = true;
+                    f->dirty = true;
+                    dirty_bytes_ += f->size;
+                    copy_backlog_ += f->size;
+                    lru_remove_locked(f.get());
+                    kick = dirty_bytes_ > options_.dirty_background;
+                } else {
+                    read_stats_.cache_skipped += f->size;
+                    lru_add_locked(f.get());
+                }
+            } else if (!f->dirty && !f->writeback) {
+                lru_add_locked(f.get());
+            }
+        }
+        notify_locked();
+    }
+    if (kick) ctx_.kick_flusher(this);
+}
+
+}  // namespace netfs

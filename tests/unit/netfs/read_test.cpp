@@ -1,0 +1,174 @@
+// Buffered reads: readahead, the local cache serving what it holds, copy-to-cache through
+// writeback on stream 1 only, read-after-write, errors, and a cache that falls behind.
+#include <doctest/doctest.h>
+
+#include <thread>
+
+#include "fake_backend.hpp"
+#include "fake_read.hpp"
+#include "harness.hpp"
+#include "netfs/file.hpp"
+
+using namespace testnetfs;
+
+namespace {
+
+std::vector<std::byte> read_all(netfs::File& f, size_t chunk) {
+    std::vector<std::byte> out(f.size());
+    for (uint64_t pos = 0; pos < out.size();) {
+        auto r = f.read(pos, std::span(out).subspan(pos, std::min<size_t>(chunk, out.size() - pos)));
+        REQUIRE_MESSAGE(r, r.error().message());
+        REQUIRE(*r > 0);
+        pos += *r;
+    }
+    return out;
+}
+
+netfs::FileOptions read_options(FakeReader& reader, FakeCache* cache, uint64_t size) {
+    netfs::FileOptions fo;
+    fo.reader = &reader;
+    fo.cache = cache;
+    fo.remote_size = size;
+    fo.folio_size = 64 << 10;
+    return fo;
+}
+
+}  // namespace
+
+TEST_CASE("a sequential read with readahead returns the server's bytes") {
+    auto content = bytes((5 << 20) + 12345, 1);
+    for (bool threaded : {false, true}) {
+        CAPTURE(threaded);
+        FakeReader reader(content, 16 << 10, threaded);
+        netfs::Context ctx;
+        netfs::File f(ctx, read_options(reader, nullptr, content.size()));
+        CHECK(read_all(f, 4096) == content);
+        // Every byte came from the server once, in reads no larger than max_read.
+        CHECK(reader.bytes.load() == content.size());
+        CHECK(f.read_stats().from_server == content.size());
+        auto past = std::vector<std::byte>(10);
+        CHECK(*f.read(content.size(), past) == 0);
+    }
+}
+
+TEST_CASE("pages read from the server go to the cache, and the next read is served from it") {
+    auto content = bytes(3 << 20, 2);
+    FakeReader reader(content);
+    FakeCache cache(content.size());
+    {
+        netfs::Context ctx;
+        netfs::File f(ctx, read_options(reader, &cache, content.size()));
+        CHECK(read_all(f, 1 << 20) == content);
+        REQUIRE(!f.flush());  // copy-to-cache writeback: stream 1 only
+        CHECK(ctx.stats().streams[1].bytes == content.size());
+        CHECK(ctx.stats().streams[0].issued == 0);  // nothing was uploaded
+    }
+    CHECK(std::equal(content.begin(), content.end(), cache.data.begin()));
+    const uint64_t server_reads = reader.reads.load();
+    {
+        netfs::Context ctx;
+        netfs::File f(ctx, read_options(reader, &cache, content.size()));
+        CHECK(read_all(f, 1 << 20) == content);
+        CHECK(reader.reads.load() == server_reads);  // no read reached the server
+        CHECK(f.read_stats().from_cache == content.size());
+        REQUIRE(!f.flush());
+        CHECK(ctx.stats().streams[1].issued == 0);  // nothing new to cache
+    }
+}
+
+TEST_CASE("a partially cached file serves what the cache holds and reads the rest") {
+    auto content = bytes(2 << 20, 3);
+    FakeReader reader(content);
+    FakeCache cache(content.size());
+    {
+        netfs::Context ctx;
+        netfs::File f(ctx, read_options(reader, &cache, content.size()));
+        std::vector<std::byte> half(1 << 20);
+        REQUIRE(f.read(0, half));
+        REQUIRE(!f.flush());
+    }
+    const uint64_t before = reader.bytes.load();
+    netfs::Context ctx;
+    auto fo = read_options(reader, &cache, content.size());
+    fo.readahead_max = 64 << 10;
+    netfs::File f(ctx, fo);
+    CHECK(read_all(f, 64 << 10) == content);
+    const auto st = f.read_stats();
+    CHECK(st.from_cache >= (1u << 20) - (128u << 10));  // the first half (readahead of the first read may reach past it)
+    CHECK(st.from_cache + st.from_server == content.size());
+    CHECK(reader.bytes.load() - before == st.from_server);
+}
+
+TEST_CASE("a cache that fails or falls behind never fails or stalls the reader") {
+    auto content = bytes(4 << 20, 4);
+    SUBCASE("failing cache writes") {
+        FakeReader reader(content);
+        FakeCache cache(content.size());
+        cache.fail_writes = true;
+        netfs::Context ctx;
+        netfs::File f(ctx, read_options(reader, &cache, content.size()));
+        CHECK(read_all(f, 1 << 20) == content);
+        CHECK(!f.flush());  // a cache failure is not the reader's error
+        CHECK(!cache.usable());
+        CHECK(!cache.next_present(0));
+    }
+    SUBCASE("a cache that writes nothing until released") {
+        FakeReader reader(content);
+        FakeCache cache(content.size());
+        cache.hold = true;
+        netfs::Context ctx;
+        auto fo = read_options(reader, &cache, content.size());
+        fo.cache_backlog_limit = 1 << 20;
+        netfs::File f(ctx, fo);
+        CHECK(read_all(f, 256 << 10) == content);  // finishes although the cache wrote nothing
+        CHECK(f.read_stats().cache_skipped > 0);
+        cache.release();
+        CHECK(!f.flush());
+        CHECK(cache.bytes_written() > 0);
+    }
+}
+
+TEST_CASE("reading a folio written in part merges the server's bytes around ours") {
+    auto content = bytes(1 << 20, 5);
+    FakeReader reader(content);
+    Harness::Config c;
+    Harness h(c);
+    netfs::Context ctx;
+    netfs::FileOptions fo = read_options(reader, nullptr, content.size());
+    fo.streams = {{&h.upload, 32u << 20}};
+    netfs::File f(ctx, fo);
+    auto ours = bytes(1000, 6);
+    REQUIRE(f.write(70'000, ours));  // inside the second 64 KiB folio, below the server's size
+    auto expect = content;
+    std::copy(ours.begin(), ours.end(), expect.begin() + 70'000);
+    CHECK(read_all(f, 10'000) == expect);
+    REQUIRE(!f.flush());
+    // The folio is whole after the read, so it goes out whole: the server's bytes around
+    // ours, unchanged, and ours in the middle; nothing outside that folio.
+    auto mask = h.upload.written_mask();
+    CHECK(std::count(mask.begin(), mask.begin() + (1 << 20), 1) == 64 << 10);
+    auto up = h.upload.content();
+    CHECK(std::equal(expect.begin() + (64 << 10), expect.begin() + (128 << 10), up.begin() + (64 << 10)));
+}
+
+TEST_CASE("a failed server read is reported, and a later read tries again") {
+    auto content = bytes(256 << 10, 7);
+    FakeReader reader(content);
+    netfs::Context ctx;
+    netfs::File f(ctx, read_options(reader, nullptr, content.size()));
+    reader.fail_next = 100;
+    std::vector<std::byte> buf(4096);
+    auto r = f.read(0, buf);
+    REQUIRE(!r);
+    CHECK(r.error() == std::errc::io_error);
+    reader.fail_next = 0;
+    CHECK(read_all(f, 4096) == content);
+}
+
+TEST_CASE("a read-only file refuses writes") {
+    auto content = bytes(4096, 8);
+    FakeReader reader(content);
+    netfs::Context ctx;
+    netfs::File f(ctx, read_options(reader, nullptr, content.size()));
+    CHECK(f.write(0, content).error() == std::errc::read_only_file_system);
+}
