@@ -119,6 +119,9 @@ void File::readahead_locked(std::unique_lock<std::mutex>& lock, uint64_t start, 
     }
     if (to_fill.empty()) return;
     const uint64_t size = size_;
+    // Each fill counts as I/O until finish_fill is done with the file: the destructor and
+    // flush wait for it, so a completion on a server thread never outlives the File.
+    io_count_ += static_cast<int>(to_fill.size());
     lock.unlock();
     for (auto& [f, whole_in_cache] : to_fill) {
         const uint64_t len = std::min<uint64_t>(f->size, size - std::min(size, f->pos));
@@ -240,6 +243,9 @@ void File::finish_fill(const FolioRef& f, std::error_code ec, const std::vector<
         notify_locked();
     }
     if (kick) ctx_.kick_flusher(this);
+    std::lock_guard lock(mu_);
+    --io_count_;
+    notify_locked();  // under the lock, as request_done does
 }
 
 }  // namespace netfs

@@ -38,6 +38,9 @@ Context::Context(ContextOptions options)
 }
 
 Context::~Context() {
+    // A backend thread may still be returning from the termination that completed the
+    // last request (its final put); the pools must outlive that.
+    requests_.wait_idle();
     {
         std::lock_guard lock(queue_mu_);
         stopping_ = true;
@@ -70,8 +73,10 @@ void Context::schedule_collection(WriteRequest* req) {
         if (queue_tail_) queue_tail_->queue_next_ = req;
         else queue_head_ = req;
         queue_tail_ = req;
+        // Under the lock: the termination that queued this request may be the last thing
+        // a flush waits for, and the Context may be destroyed right after it returns.
+        queue_cv_.notify_one();
     }
-    queue_cv_.notify_one();
 }
 
 void Context::collector_loop() {

@@ -164,7 +164,7 @@ private:
     Folio* lru_head_ = nullptr;            // clean folios, least recently used first
     Folio* lru_tail_ = nullptr;
     uint64_t wb_cursor_ = 0;               // where background writeback resumes
-    int io_count_ = 0;                     // requests not yet complete
+    int io_count_ = 0;                     // requests and folio fills not yet complete
     int waiters_ = 0;                      // threads waiting on cv_
     std::error_code error_;                // first write error since the last flush
     uint64_t ra_next_ = UINT64_MAX;        // where a sequential reader reads next

@@ -69,8 +69,18 @@ public:
             std::lock_guard lock(mutex_);
             free_.push_back(obj);  // capacity was reserved for every object we own
             --in_use_;
+            // Notified under the lock: a wait_idle() caller may destroy the pool as soon
+            // as it sees in_use_ reach zero, and must not find us still inside notify.
+            if (in_use_ == 0) idle_cv_.notify_all();
+            cv_.notify_one();
         }
-        cv_.notify_one();
+    }
+
+    // Waits until every acquired object has been released: an owner about to be
+    // destroyed uses it so that a release still running on another thread finishes first.
+    void wait_idle() {
+        std::unique_lock lock(mutex_);
+        idle_cv_.wait(lock, [&] { return in_use_ == 0; });
     }
 
     Stats stats() const {
@@ -138,6 +148,7 @@ private:
     PoolAllocator allocator_;
     mutable std::mutex mutex_;
     std::condition_variable cv_;
+    std::condition_variable idle_cv_;
     std::vector<T*> free_;
     std::vector<Owned> owned_;
     size_t reserve_size_ = 0;
