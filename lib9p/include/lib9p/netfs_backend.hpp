@@ -15,6 +15,7 @@
 
 #include "lib9p/client.hpp"
 #include "netfs/backend.hpp"
+#include "netfs/read.hpp"
 
 namespace p9 {
 
@@ -61,6 +62,24 @@ private:
     Handle handle_;
     unsigned in_flight_ = 0;
     unsigned reconnects_ = 0;
+};
+
+}  // namespace p9
+
+namespace p9 {
+
+// The 9P read side for netfs-core's buffered reads: one Tread per call, at most
+// msize - 24 bytes, copied by the client straight into the folio.
+class NetfsReadBackend final : public netfs::ReadBackend {
+public:
+    explicit NetfsReadBackend(NetfsWriteBackend::Handle handle) : handle_(std::move(handle)) {}
+    uint64_t max_read() const override { return handle_.client->max_io(); }
+    void read(uint64_t pos, std::span<std::byte> dst, std::function<void(std::error_code, size_t)> done) override {
+        handle_.client->async_read(handle_.fid, pos, dst, std::move(done));
+    }
+
+private:
+    NetfsWriteBackend::Handle handle_;
 };
 
 }  // namespace p9
