@@ -9,6 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
+# The AFS tests run against a real OpenAFS cell that CTest starts on loopback; its
+# packages are installed here (exit 77: no root or sudo, and the AFS tests then say so).
+fixtures/openafs/install.sh || { rc=$?; [[ $rc -eq 77 ]] || exit $rc; }
 presets=(${NETCP_TEST_PRESETS:-release asan-ubsan tsan})
 for preset in "${presets[@]}"; do
     echo "=== $preset: configure and build"
