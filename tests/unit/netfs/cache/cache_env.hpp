@@ -1,0 +1,92 @@
+// Shared by the cache tests: a cache directory, keys, and moving data into and out of a
+// cache object through a real netfs::File (reads from a FakeReader server, copied to the
+// cache by writeback on stream 1).
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fake_read.hpp"
+#include "netfs/cache/cache.hpp"
+#include "netfs/file.hpp"
+#include "test_util.hpp"
+
+namespace cachetest {
+
+using netfs::cache::Cache;
+using netfs::cache::Coherency;
+using netfs::cache::Key;
+using netfs::cache::Object;
+
+inline Key key(int n) { return {"fileserver:564", "/srv/export", "qid" + std::to_string(n)}; }
+inline Coherency coh(uint64_t size, uint64_t version = 1) { return {size, 1'700'000'000'000'000'000 + version, version}; }
+
+inline std::unique_ptr<Cache> open_cache(const std::filesystem::path& dir, uint64_t limit = 0) {
+    netfs::cache::Options o;
+    o.size_limit = limit;
+    auto c = Cache::open(dir.string(), o);
+    REQUIRE_MESSAGE(c, c.error().message());
+    return std::move(*c);
+}
+
+inline std::shared_ptr<Object> open_object(Cache& c, const Key& k, const Coherency& now) {
+    auto o = c.open_object(k, now);
+    REQUIRE_MESSAGE(o, o.error().message());
+    return *o;
+}
+
+inline netfs::FileOptions read_options(testnetfs::FakeReader& reader, Object* cache, uint64_t size) {
+    netfs::FileOptions fo;
+    fo.reader = &reader;
+    fo.cache = cache;
+    fo.remote_size = size;
+    fo.folio_size = 256 << 10;
+    return fo;
+}
+
+inline std::vector<std::byte> read_all(netfs::File& f, size_t chunk = 1 << 20) {
+    std::vector<std::byte> out(f.size());
+    for (uint64_t pos = 0; pos < out.size();) {
+        auto r = f.read(pos, std::span(out).subspan(pos, std::min<size_t>(chunk, out.size() - pos)));
+        REQUIRE_MESSAGE(r, r.error().message());
+        REQUIRE(*r > 0);
+        pos += *r;
+    }
+    return out;
+}
+
+struct ReadResult {
+    std::vector<std::byte> data;
+    netfs::ReadStats stats;
+    std::error_code flush;
+};
+
+// Reads the whole file through netfs with `obj` as its cache (null: none); what came from
+// the server is written to the cache before this returns.
+inline ReadResult read_through(testnetfs::FakeReader& reader, Object* obj, uint32_t folio_size = 256 << 10) {
+    netfs::Context ctx;
+    auto fo = read_options(reader, obj, reader.content.size());
+    fo.folio_size = folio_size;
+    netfs::File f(ctx, fo);
+    ReadResult r;
+    r.data = read_all(f);
+    r.flush = f.flush();
+    r.stats = f.read_stats();
+    return r;
+}
+
+// Fills a new entry for `k` with `content` and commits it.
+inline void fill(Cache& c, const Key& k, const std::vector<std::byte>& content, uint64_t version = 1) {
+    testnetfs::FakeReader reader(content);
+    auto obj = open_object(c, k, coh(content.size(), version));
+    auto r = read_through(reader, obj.get());
+    REQUIRE(!r.flush);
+    REQUIRE(r.data == content);
+    REQUIRE_MESSAGE(obj->usable(), obj->failure());
+    REQUIRE(!obj->commit());
+}
+
+}  // namespace cachetest
