@@ -50,7 +50,7 @@ TEST_CASE("writing past the limit culls the least recently used entries, not the
     CHECK(back == content);
 }
 
-TEST_CASE("opening culls down to a lower limit; cull() does it on demand") {
+TEST_CASE("opening culls down to a lower limit, and cull() does it on demand") {
     testutil::TempDir dir("netcp-cache");
     const auto content = testutil::random_bytes(MiB, 22);
     {
@@ -72,7 +72,7 @@ TEST_CASE("opening culls down to a lower limit; cull() does it on demand") {
     }
 }
 
-TEST_CASE("a file known to be larger than the limit is refused; one that outgrows it stops being cached") {
+TEST_CASE("a file known to be larger than the limit is refused, and one that outgrows it stops being cached") {
     testutil::TempDir dir("netcp-cache");
     auto c = open_cache(dir.path(), 2 * MiB);
     const auto small = testutil::random_bytes(MiB, 23);

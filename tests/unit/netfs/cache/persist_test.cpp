@@ -159,7 +159,7 @@ TEST_CASE("invalidate drops the data, on disk too, and the next open finds nothi
     CHECK(!obj->next_present(0));
 }
 
-TEST_CASE("an upload through netfs writes the cache too; set_coherency keeps it for the new version") {
+TEST_CASE("an upload through netfs writes the cache too, and set_coherency keeps it for the new version") {
     testutil::TempDir dir("netcp-cache");
     const auto data = testutil::random_bytes((1 << 20) + 777, 5);
     auto c = open_cache(dir.path());

@@ -104,7 +104,7 @@ TEST_CASE("an entry a crashed process left in use is discarded, never served") {
     CHECK(back == content);
 }
 
-TEST_CASE("a child that dies mid-fill leaves a torn entry; cull() and clear() remove torn entries") {
+TEST_CASE("a child that dies mid-fill leaves a torn entry, which cull() removes") {
     testutil::TempDir dir("netcp-cache");
     const auto content = testutil::random_bytes(1 << 20, 13);
     for (int i = 1; i <= 2; ++i) {

@@ -49,3 +49,25 @@ TEST_CASE("warm reads from the cache (informational throughput)") {
                                                        << " MiB/s; raw pread of the backing file "
                                                        << mib_per_s(content.size(), t3 - t2) << " MiB/s");
 }
+
+TEST_CASE("many small files (informational: entries per second, with the syncs a new entry costs)") {
+    testutil::TempDir dir("netcp-cache");
+    const auto content = testutil::random_bytes(64 << 10, 42);
+    constexpr int files = 200;
+    auto c = open_cache(dir.path(), 1u << 30);
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int i = 0; i < files; ++i) fill(*c, key(i), content);
+    const auto t1 = std::chrono::steady_clock::now();
+    FakeReader reader(content);
+    for (int i = 0; i < files; ++i) {
+        auto obj = open_object(*c, key(i), coh(content.size()));
+        auto r = read_through(reader, obj.get());
+        REQUIRE(r.stats.from_cache == content.size());
+    }
+    const auto t2 = std::chrono::steady_clock::now();
+    CHECK(c->stats().entries == files);
+    CHECK(c->stats().hits == files);
+    auto per_s = [](std::chrono::steady_clock::duration d) { return files / std::chrono::duration<double>(d).count(); };
+    MESSAGE(files << " files of 64 KiB: cold (fill + durable commit) " << per_s(t1 - t0)
+                  << " files/s; warm (open, read from the cache, commit) " << per_s(t2 - t1) << " files/s");
+}
