@@ -208,7 +208,7 @@ private:
     }
 
     void copy_file(const Location& src, const Node& node, const Location& dst) {
-        auto r = src.is_remote() ? download_file(*remote_, opt_, src.path, node.remote, dst.path)
+        auto r = src.is_remote() ? download_file(*remote_, engine(), opt_, src.path, node.remote, dst.path)
                                  : upload_file(*remote_, engine(), opt_, src.path, node.local, dst.path);
         if (!r) {
             if (r.error().exit_code == exit_interrupted) return;  // reported once, at the end
@@ -354,8 +354,8 @@ private:
         return out;
     }
 
-    WriteEngine& engine() {
-        if (!engine_) engine_ = std::make_unique<WriteEngine>(opt_);
+    Engine& engine() {
+        if (!engine_) engine_ = std::make_unique<Engine>(opt_);
         return *engine_;
     }
 
@@ -369,7 +369,7 @@ private:
     const Options& opt_;
     Reporter& rep_;
     std::unique_ptr<RemoteFs> remote_;
-    std::unique_ptr<WriteEngine> engine_;
+    std::unique_ptr<Engine> engine_;
 };
 
 }  // namespace

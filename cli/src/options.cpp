@@ -25,6 +25,10 @@ Examples:
     NETCP_ANAME=/srv/export netcp big.iso 9p://[fd00::5]:5640/isos/
   Upload without the page cache and show what the write engine did:
     netcp --direct --stats --aname /srv/export big.iso 9p://fileserver/isos/
+  Keep a local cache: the second download is served from it while the file is
+  unchanged on the server (--stats shows server_bytes=0), and uploads fill it too:
+    netcp --cache ~/.cache/netcp --aname /srv/export 9p://fileserver/isos/big.iso .
+    netcp cache stats ~/.cache/netcp      (also: list, clear)
 
 Exit status:
   0 all copied   2 usage error   3 not found   4 cannot connect or attach
@@ -35,7 +39,39 @@ NETCP_UNIX_SOCKET); the command line wins.)";
 
 }  // namespace
 
+namespace {
+
+// netcp cache stats|list|clear DIR
+ParsedCommandLine parse_cache_command(int argc, char** argv) {
+    CacheCommand cmd;
+    CLI::App app{"netcp cache: show or manage a netcp cache directory (see --cache).", "netcp cache"};
+    app.add_option("ACTION", cmd.action, "stats: totals; list: one line per cached file; clear: remove every "
+                                         "entry not in use")
+        ->required()->check(CLI::IsMember({"stats", "list", "clear"}));
+    app.add_option("DIR", cmd.dir, "The cache directory")->required();
+    app.add_flag("--bytes", cmd.bytes, "Exact byte counts instead of human-readable sizes");
+    try {
+        app.parse(argc - 1, argv + 1);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return {std::nullopt, std::nullopt, rc == 0 ? static_cast<int>(exit_ok) : static_cast<int>(exit_usage)};
+    }
+    return {std::nullopt, std::move(cmd), exit_ok};
+}
+
+bool is_cache_command(int argc, char** argv) {
+    // `netcp cache ...` names the subcommand only when an action follows; a local file
+    // called "cache" is still copied (`netcp cache 9p://host/x`, or `./cache`).
+    if (argc < 2 || std::string(argv[1]) != "cache") return false;
+    if (argc == 2) return true;
+    const std::string next = argv[2];
+    return next == "stats" || next == "list" || next == "clear" || next == "--help" || next == "-h";
+}
+
+}  // namespace
+
 ParsedCommandLine parse_command_line(int argc, char** argv) {
+    if (is_cache_command(argc, argv)) return parse_cache_command(argc, argv);
     Options o;
     CLI::App app{"netcp: copy files to and from 9P2000.L servers (such as diod) from userspace.", "netcp"};
     app.set_version_flag("--version", "netcp 0.1.0");
@@ -58,6 +94,12 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                                      "subrequests issued, completed, failed, retried, bytes)");
     app.add_option("--trace", o.trace_file, "Write the write engine's trace events to FILE, one JSON object "
                                             "per line")->type_name("FILE");
+    app.add_option("--cache", o.cache_dir, "Keep a persistent cache of remote files in DIR: reads of unchanged "
+                                           "files are served from it, uploads fill it")
+        ->envname("NETCP_CACHE")->type_name("DIR");
+    app.add_option("--cache-size", o.cache_size, "Most cached data to keep, least recently used files "
+                                                 "culled first (e.g. 500M, 20G; 0: no limit)")
+        ->envname("NETCP_CACHE_SIZE")->transform(CLI::AsSizeValue(false))->default_str("10G");
     bool quiet = false, verbose = false;
     app.add_flag("-q,--quiet", quiet, "Print errors only");
     app.add_flag("-v,--verbose", verbose, "Print each file copied and a summary");
@@ -85,20 +127,20 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         const int rc = app.exit(e);  // prints help, version or the error
-        return {std::nullopt, rc == 0 ? static_cast<int>(exit_ok) : static_cast<int>(exit_usage)};
+        return {std::nullopt, std::nullopt, rc == 0 ? static_cast<int>(exit_ok) : static_cast<int>(exit_usage)};
     }
     if (o.operands.size() < 2) {
         std::fprintf(stderr, "netcp: missing destination operand after '%s'\nTry 'netcp --help'.\n",
                      o.operands.front().c_str());
-        return {std::nullopt, exit_usage};
+        return {std::nullopt, std::nullopt, exit_usage};
     }
     if (quiet && verbose) {
         std::fprintf(stderr, "netcp: --quiet and --verbose contradict each other\n");
-        return {std::nullopt, exit_usage};
+        return {std::nullopt, std::nullopt, exit_usage};
     }
     if (int(direct) + int(write_through) + int(raw) > 1) {
         std::fprintf(stderr, "netcp: choose one of --direct, --write-through and --raw-pipeline\n");
-        return {std::nullopt, exit_usage};
+        return {std::nullopt, std::nullopt, exit_usage};
     }
     o.write_mode = direct ? Options::WriteMode::direct
                    : write_through ? Options::WriteMode::write_through
@@ -107,7 +149,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     o.verbosity = quiet ? 0 : verbose ? 2 : 1;
     o.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
     o.connect_timeout = std::chrono::milliseconds(static_cast<long long>(connect_timeout_s * 1000));
-    return {std::move(o), exit_ok};
+    return {std::move(o), std::nullopt, exit_ok};
 }
 
 }  // namespace netcp

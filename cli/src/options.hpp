@@ -21,6 +21,9 @@ struct Options {
     WriteMode write_mode = WriteMode::buffered;
     bool stats = false;                 // print the write engine's counters at the end
     std::string trace_file;             // write the engine's trace events (JSON lines) here
+    // The persistent local cache (--cache DIR): empty for none.
+    std::string cache_dir;
+    uint64_t cache_size = 10ull << 30;  // bytes of cached data kept (0: no limit)
     int verbosity = 1;                  // 0 quiet, 1 normal, 2 verbose
     // 9P connection
     std::string aname;                  // export to attach
@@ -33,8 +36,16 @@ struct Options {
     std::chrono::milliseconds connect_timeout{10'000};
 };
 
+// `netcp cache stats|list|clear DIR`.
+struct CacheCommand {
+    std::string action;  // stats, list or clear
+    std::string dir;
+    bool bytes = false;  // exact byte counts instead of human-readable sizes
+};
+
 struct ParsedCommandLine {
     std::optional<Options> options;  // empty: exit with exit_code (help, version or a usage error)
+    std::optional<CacheCommand> cache_command;
     int exit_code = 0;
 };
 

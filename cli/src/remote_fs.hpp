@@ -25,6 +25,8 @@ public:
     const p9::Fid& root() const { return root_; }
     // "9p://HOST:PORT/path" for messages.
     std::string url(const std::string& path) const;
+    // "HOST:PORT" or the socket path: with the export, names the server in cache keys.
+    const std::string& endpoint() const { return endpoint_text_; }
     bool connected() const { return client_->async().connected(); }
 
     p9::result<p9::Fid> walk(const std::string& path);

@@ -42,7 +42,7 @@ uint32_t target_mode(uint32_t source_mode, bool preserve) {
     return perms & ~static_cast<uint32_t>(mask) & 0777;
 }
 
-tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, WriteEngine& engine, const Options& options,
+tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, const Options& options,
                                             const std::string& local, const struct stat& st,
                                             const std::string& remote_path) {
     const std::string dest = remote.url(remote_path);
@@ -62,9 +62,16 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, WriteEngine& engin
         return tl::unexpected(failure("cannot upload '" + local + "' to " + dest + " (creating " + tmp + ")",
                                       created.error()));
 
+    // The cache entry is the new file's (its qid survives the rename). Direct writes
+    // bypass the cache stream, so they leave nothing to cache.
+    std::shared_ptr<netfs::cache::Object> cached;
+    if (options.write_mode == Options::WriteMode::buffered || options.write_mode == Options::WriteMode::write_through)
+        cached = engine.cache_object(cache_key(remote.endpoint(), options.aname, created->qid), {}, dest);
+
     // From here on, any failure removes the temporary file.
     auto abandon = [&](const std::string& what, std::error_code ec) {
         (void)c.remove(*file);
+        engine.finish_cache(cached.get(), false, dest);
         return tl::unexpected(failure(what, ec));
     };
 
@@ -84,7 +91,7 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, WriteEngine& engin
         if (!written) ec = written.error();
         else if (*written != size) ec = p9::errc::short_transfer;
     } else {
-        ec = engine.upload(src.fd, size, {c.client(), file->number()}, &interrupted);
+        ec = engine.upload(src.fd, size, {c.client(), file->number()}, cached.get(), &interrupted);
     }
     if (ec == std::errc::io_error)
         return abandon("'" + local + "' changed size while it was being uploaded to " + dest, ec);
@@ -103,20 +110,30 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, WriteEngine& engin
         attrs.atime_nsec = static_cast<uint64_t>(st.st_atim.tv_nsec);
     }
     if ((ec = c.setattr(*file, attrs))) return abandon("cannot set the mode of " + dest, ec);
+    if (cached) {
+        // The entry now describes the file as the server holds it (rename keeps size,
+        // mtime and versions), so the next download of it is served from the cache.
+        auto now = c.getattr(*file);
+        if (now) cached->set_coherency(cache_coherency(*now));
+        else cached->invalidate();
+    }
     // Rename by name after the clunk: diod 1.0.24 dies on an assertion when an open fid
     // is renamed (ioctx.c:380), and the clunk's answer is the server's last word on the data.
     if ((ec = c.clunk(*file))) {
         (void)c.unlinkat(**dir, tmp, 0);
+        engine.finish_cache(cached.get(), false, dest);
         return tl::unexpected(failure("upload of '" + local + "' to " + dest + " failed at close", ec));
     }
     if ((ec = c.renameat(**dir, tmp, **dir, name))) {
         (void)c.unlinkat(**dir, tmp, 0);
+        engine.finish_cache(cached.get(), false, dest);
         return tl::unexpected(failure("cannot rename the upload into place at " + dest, ec));
     }
+    engine.finish_cache(cached.get(), true, dest);
     return size;
 }
 
-tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, const Options& options,
+tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, const Options& options,
                                               const std::string& remote_path, const p9::Rgetattr& attr,
                                               const std::string& local) {
     const std::string from = remote.url(remote_path);
@@ -138,22 +155,33 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, const Options& o
     }
     if (out.fd < 0) return tl::unexpected(failure("cannot create '" + tmp + "'", last_errno()));
 
+    std::shared_ptr<netfs::cache::Object> cached;
+    if (!options.cache_dir.empty())
+        cached = engine.cache_object(cache_key(remote.endpoint(), options.aname, attr.qid), cache_coherency(attr), from);
     auto abandon = [&](const std::string& what, std::error_code ec) {
         ::unlink(tmp.c_str());
+        // What reached the cache came from the server and stays valid: keep it, so that
+        // a retried download reads only the rest.
+        engine.finish_cache(cached.get(), true, from);
         return tl::unexpected(failure(what, ec));
     };
 
-    auto got = c.read_into(*file, 0, [&](uint64_t pos, std::span<const std::byte> data) -> std::error_code {
-        if (interrupted()) return std::make_error_code(std::errc::interrupted);
-        size_t done = 0;
-        while (done < data.size()) {
-            ssize_t n = ::pwrite(out.fd, data.data() + done, data.size() - done, static_cast<off_t>(pos + done));
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return last_errno();
-            done += static_cast<size_t>(n);
-        }
-        return {};
-    }, options.depth, attr.size);
+    tl::expected<uint64_t, std::error_code> got;
+    if (!options.cache_dir.empty()) {
+        got = engine.download({c.client(), file->number()}, attr.size, cached.get(), out.fd, &interrupted);
+    } else {
+        got = c.read_into(*file, 0, [&](uint64_t pos, std::span<const std::byte> data) -> std::error_code {
+            if (interrupted()) return std::make_error_code(std::errc::interrupted);
+            size_t done = 0;
+            while (done < data.size()) {
+                ssize_t n = ::pwrite(out.fd, data.data() + done, data.size() - done, static_cast<off_t>(pos + done));
+                if (n < 0 && errno == EINTR) continue;
+                if (n < 0) return last_errno();
+                done += static_cast<size_t>(n);
+            }
+            return {};
+        }, options.depth, attr.size);
+    }
     if (!got) return abandon("download of " + from + " to '" + local + "' failed", got.error());
     if (::ftruncate(out.fd, static_cast<off_t>(*got)) != 0) return abandon("cannot write '" + local + "'", last_errno());
     if (::fchmod(out.fd, target_mode(attr.mode, options.preserve)) != 0)
@@ -171,6 +199,7 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, const Options& o
     out.fd = -1;
     if (::rename(tmp.c_str(), local.c_str()) != 0)
         return abandon("cannot rename the download into place at '" + local + "'", last_errno());
+    engine.finish_cache(cached.get(), true, from);
     return *got;
 }
 

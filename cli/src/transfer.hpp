@@ -14,7 +14,7 @@
 #include "options.hpp"
 #include "remote_fs.hpp"
 #include "report.hpp"
-#include "write_engine.hpp"
+#include "engine.hpp"
 
 namespace netcp {
 
@@ -22,14 +22,17 @@ namespace netcp {
 std::string partial_name(const std::string& name);
 
 // Uploads local regular file `local` (already stat'ed as `st`) to `remote_path`, through
-// the write engine (or the raw Twrite pipeline with --raw-pipeline).
+// the engine (or the raw Twrite pipeline with --raw-pipeline), and into the cache with
+// --cache (buffered and write-through modes).
 // Returns the bytes copied or the failure.
-tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, WriteEngine& engine, const Options& options,
+tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, const Options& options,
                                             const std::string& local, const struct stat& st,
                                             const std::string& remote_path);
 
-// Downloads remote regular file `remote_path` (attributes `attr`) to local path `local`.
-tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, const Options& options,
+// Downloads remote regular file `remote_path` (attributes `attr`) to local path `local`:
+// with --cache through the engine's buffered reads, served from the cache when it holds
+// the file unchanged; otherwise with a plain Tread pipeline.
+tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, const Options& options,
                                               const std::string& remote_path, const p9::Rgetattr& attr,
                                               const std::string& local);
 

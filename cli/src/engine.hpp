@@ -1,0 +1,80 @@
+// netcp's transfers through netfs-core: one engine context per run (its stats and trace),
+// the persistent cache if --cache is given, and for each file a netfs File whose upload
+// stream is the 9P adapter, whose reader is the 9P read side and whose stream 1 is the
+// file's cache entry.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <system_error>
+
+#include "lib9p/message.hpp"
+#include "lib9p/netfs_backend.hpp"
+#include "netfs/cache/cache.hpp"
+#include "netfs/context.hpp"
+#include "netfs/read.hpp"
+#include "options.hpp"
+
+namespace netcp {
+
+// What names a 9P file in the cache: the server, the export and the file's qid path.
+netfs::cache::Key cache_key(const std::string& endpoint, const std::string& aname, const p9::Qid& qid);
+// What must still match for cached data to be served: size, mtime, and the versions
+// the server reports (diod reports 0 for both; the size and mtime still catch changes).
+netfs::cache::Coherency cache_coherency(const p9::Rgetattr& attr);
+
+class Engine {
+public:
+    explicit Engine(const Options& options);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // Opening the trace file can fail; the message says why. (A cache that cannot be
+    // opened is a warning, not an error: the copy goes on without it.)
+    std::string open_error() const { return open_error_; }
+
+    // The cache entry for a remote file, or null without --cache or when the cache cannot
+    // take it (a warning says why; the transfer goes on without caching).
+    std::shared_ptr<netfs::cache::Object> cache_object(const netfs::cache::Key& key,
+                                                       const netfs::cache::Coherency& now, const std::string& what);
+    // Ends a file's caching: commits the entry, or drops it if `keep` is false (the
+    // transfer failed), and warns once if caching had to stop for it.
+    void finish_cache(netfs::cache::Object* object, bool keep, const std::string& what);
+
+    // Writes `size` bytes read from local `fd` to the open remote file, buffered,
+    // write-through or direct as the options say, and returns once they all reached the
+    // server (or the first error). With `cache`, the data goes to it too, in the same
+    // pass (stream 1). `stop` is polled between chunks (SIGINT).
+    std::error_code upload(int fd, uint64_t size, p9::NetfsWriteBackend::Handle handle,
+                           netfs::cache::Object* cache, bool (*stop)());
+
+    // Reads the open remote file (`size` bytes on the server) into local `fd` through
+    // netfs-core's buffered reads: what `cache` holds is served from it, the rest is read
+    // from the server and copied to the cache by writeback. Returns the bytes read.
+    netfs::result<uint64_t> download(p9::NetfsWriteBackend::Handle handle, uint64_t size,
+                                     netfs::cache::Object* cache, int fd, bool (*stop)());
+
+    // The engine's counters, for --stats.
+    std::string stats_text() const;
+
+private:
+    std::error_code upload_buffered(int fd, uint64_t size, class netfs::File& file, bool through, bool (*stop)());
+    std::error_code upload_direct(int fd, uint64_t size, netfs::File& file, bool (*stop)());
+    void warn(const std::string& message) const;
+
+    const Options& options_;
+    std::unique_ptr<netfs::Context> ctx_;
+    std::unique_ptr<netfs::cache::Cache> cache_;
+    std::FILE* trace_ = nullptr;
+    std::mutex trace_mu_;
+    std::string open_error_;
+    size_t max_streams_used_ = 1;
+    netfs::ReadStats read_stats_;
+    bool downloaded_ = false;
+};
+
+}  // namespace netcp
