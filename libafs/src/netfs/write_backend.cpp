@@ -57,9 +57,8 @@ AfsWriteBackend::AfsWriteBackend(std::shared_ptr<client::Client> client, client:
       keys_(std::move(keys)),
       options_(std::move(options)),
       budget_(options_.budget),
-      order_(keys_.size()),
-      key_errors_(keys_.size()) {
-    for (const auto& k : keys_) stats_.keys.push_back(KeyStats{client::describe(k), 0, 0, 0});
+      order_(keys_.size()) {
+    for (const auto& k : keys_) stats_.keys.push_back(KeyStats{client::describe(k), 0, 0, 0, {}});
     stats_.budget_max_calls = budget_.limits().max_calls;
     stats_.budget_min_bytes = budget_.bytes();
     stats_.budget_min_calls = budget_.calls();
@@ -202,9 +201,9 @@ void AfsWriteBackend::stored(::netfs::Subrequest& sreq, const Issued& call, std:
                 break;
             case CallFailure::key:
                 order_.refused(call.key);
-                key_errors_[call.key] = ec;
                 ++stats_.refused;
                 ++stats_.keys[call.key].refused;
+                stats_.keys[call.key].refusal = ec;
                 // Only a refusal of the key the request uses now says "move on" (a call
                 // started with an older key cannot be in flight at a retry pass, but be sure).
                 if (key_of(*call.req) == call.key) call.req->adapter_data[0] |= refused_flag;
@@ -251,7 +250,7 @@ void AfsWriteBackend::stored(::netfs::Subrequest& sreq, const Issued& call, std:
             ++stats_.failed;
             std::vector<detail::KeyAttempt> attempts;
             for (size_t k = 0; k < keys_.size(); ++k)
-                if (tried & bit(k)) attempts.push_back({client::describe(keys_[k]), key_errors_[k]});
+                if (tried & bit(k)) attempts.push_back({stats_.keys[k].identity, stats_.keys[k].refusal});
             client::Outcome o = last_outcome_;
             o.operation = "RXAFS_StoreData64";
             o.target = target();

@@ -24,6 +24,7 @@ std::string AfsWriteStats::to_string() const {
         if (k.stores == 0) continue;
         out += "\n  as " + k.identity + ": " + plural(k.stores, "store", "stores") + ", " + std::to_string(k.bytes) +
                " bytes, " + std::to_string(k.refused) + " refused";
+        if (k.refusal) out += " (" + k.refusal.message() + ")";
     }
     return out;
 }

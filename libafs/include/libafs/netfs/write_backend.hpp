@@ -131,8 +131,7 @@ private:
     KeyOrder order_;
     uint32_t in_flight_ = 0;       // calls out now
     uint32_t transient_passes_ = 0;  // busy/moved/congestion retry passes since the last success
-    AfsWriteStats stats_;
-    std::vector<std::error_code> key_errors_;   // each key's latest refusal
+    AfsWriteStats stats_;                       // also each key's latest refusal
     client::Outcome last_outcome_;              // of the latest failed store (volume, server)
     std::string failure_;
     std::optional<wire::AFSFetchStatus> last_status_;

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <system_error>
 #include <vector>
 
 namespace afs::netfs {
@@ -13,6 +14,7 @@ struct KeyStats {
     uint64_t stores = 0;         // StoreData64 calls made with it
     uint64_t bytes = 0;          // bytes stored with it
     uint64_t refused = 0;        // calls the fileserver refused for it
+    std::error_code refusal;     // the latest refusal (EACCES, RXKADEXPIRED...)
 };
 
 struct AfsWriteStats {
@@ -26,7 +28,8 @@ struct AfsWriteStats {
     uint64_t moved = 0;           // calls that failed on a moved volume the client could not find again
     uint64_t congestion = 0;      // calls that got no answer in time
     uint64_t retries = 0;         // subrequests terminated with a retry hint
-    uint64_t failed = 0;          // calls that failed for good (permanent errors, retries exhausted)
+    uint64_t failed = 0;          // failures netfs was told are final: calls with a permanent
+                                  // error, requests with no key or retry left
     // The in-flight budget: now, its ceiling, the lowest it went, and how often it moved.
     uint32_t budget_calls = 0, budget_max_calls = 0, budget_min_calls = 0;
     uint64_t budget_call_bytes = 0, budget_bytes = 0, budget_min_bytes = 0;
