@@ -96,7 +96,10 @@ EntryPaths Layout::entry(const std::string& hash) const {
 result<Layout::Listing> Layout::scan() const {
     Listing out;
     DIR* top = ::opendir(root_.c_str());
-    if (!top) return fail(io::errno_code());
+    if (!top) {
+        if (errno == ENOENT) return out;  // removed under us: nothing cached (open_object makes it again)
+        return fail(io::errno_code());
+    }
     while (dirent* d = ::readdir(top)) {
         const std::string sub = d->d_name;
         if (sub.size() != 2 || sub == "..") continue;

@@ -40,7 +40,13 @@ result<std::shared_ptr<Object>> Store::open_object(const Key& key, const Coheren
     // A file larger than the whole cache would cull everything else and still not fit.
     if (limit && now.size > limit) return fail(std::make_error_code(std::errc::file_too_large));
     EntryPaths paths = layout_.entry(key);
-    if (auto ec = io::make_dir(paths.subdir)) return fail(ec);
+    std::error_code dir_ec = io::make_dir(paths.subdir);
+    if (dir_ec == std::errc::no_such_file_or_directory) {
+        // The tree was removed under us (rm -r of the cache's contents): make it again.
+        dir_ec = layout_.create();
+        if (!dir_ec) dir_ec = io::make_dir(paths.subdir);
+    }
+    if (dir_ec) return fail(dir_ec);
     auto lock = EntryLock::acquire(paths, /*create=*/true);
     if (!lock) return fail(lock.error());  // EBUSY: another object (in any process) has it open
 

@@ -191,3 +191,14 @@ TEST_CASE("an upload through netfs writes the cache too, and set_coherency keeps
     REQUIRE(!obj->read(0, back));
     CHECK(back == data);
 }
+
+TEST_CASE("a cache whose tree was removed under it makes it again") {
+    testutil::TempDir dir("netcp-cache");
+    auto c = open_cache(dir.path());
+    const auto content = testutil::random_bytes(256 << 10, 6);
+    fill(*c, key(1), content);
+    std::filesystem::remove_all(dir.path() / "v1");
+    CHECK(c->list().empty());
+    fill(*c, key(1), content);
+    CHECK(c->list().size() == 1);
+}

@@ -55,13 +55,14 @@ TEST_CASE("many small files (informational: entries per second, with the syncs a
     const auto content = testutil::random_bytes(64 << 10, 42);
     constexpr int files = 200;
     auto c = open_cache(dir.path(), 1u << 30);
+    netfs::Context ctx;
     const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < files; ++i) fill(*c, key(i), content);
+    for (int i = 0; i < files; ++i) fill(*c, key(i), content, 1, &ctx);
     const auto t1 = std::chrono::steady_clock::now();
     FakeReader reader(content);
     for (int i = 0; i < files; ++i) {
         auto obj = open_object(*c, key(i), coh(content.size()));
-        auto r = read_through(reader, obj.get());
+        auto r = read_through(reader, obj.get(), 256 << 10, &ctx);
         REQUIRE(r.stats.from_cache == content.size());
     }
     const auto t2 = std::chrono::steady_clock::now();
