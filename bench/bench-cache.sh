@@ -15,28 +15,11 @@ cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
 runs=${2:-5}
 
-scripts/install-deps.sh
-cmake --preset release >/dev/null
-cmake --build build/release --target netcp >/dev/null
-netcp=$PWD/build/release/cli/netcp
-
-work=$(mktemp -d /tmp/netcp-bench-cache-XXXXXX)
-trap 'fixtures/diod/diod-fixture.sh kill "$work/diod" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-fixtures/diod/diod-fixture.sh start "$work/diod" >"$work/env"
-# shellcheck disable=SC1091
-source "$work/env"
-url="9p://127.0.0.1:$DIOD_PORT"
+# shellcheck source=common.sh
+source bench/common.sh netcp-bench-cache
 cache=$work/cache
-head -c $((size_mib << 20)) /dev/urandom >"$work/src.bin"
 cp "$work/src.bin" "$DIOD_EXPORT/file.bin"
-bytes=$((size_mib << 20))
 nc=("$netcp" --aname "$DIOD_EXPORT")
-
-time_it() {  # CMD... : wall seconds of one run
-    local TIMEFORMAT='%R'
-    { time "$@" >/dev/null 2>&1; } 2>&1
-}
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
 declare -A secs
 measure() {  # name, before-each-run command (a string), command...
@@ -46,7 +29,7 @@ measure() {  # name, before-each-run command (a string), command...
         rm -f "$work/out.bin"
         eval "$before"
         sync
-        w+=("$(time_it "$@")")
+        w+=("$(time_it "$@" | awk '{print $1}')")
     done
     secs[$name]=$(printf '%s\n' "${w[@]}" | median)
 }

@@ -13,26 +13,8 @@ cd "$(dirname "$0")/.."
 size_mib=${1:-1024}
 runs=${2:-5}
 
-scripts/install-deps.sh
-cmake --preset release >/dev/null
-cmake --build build/release --target netcp >/dev/null
-netcp=$PWD/build/release/cli/netcp
-
-work=$(mktemp -d /tmp/netcp-bench-XXXXXX)
-trap 'fixtures/diod/diod-fixture.sh kill "$work/diod" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
-fixtures/diod/diod-fixture.sh start "$work/diod" >"$work/env"
-# shellcheck disable=SC1091
-source "$work/env"
-url="9p://127.0.0.1:$DIOD_PORT"
-head -c $((size_mib << 20)) /dev/urandom >"$work/src.bin"
-bytes=$((size_mib << 20))
-
-# time_it CMD... : "wall user sys" seconds of one run of the command
-time_it() {
-    local TIMEFORMAT='%R %U %S'
-    { time "$@" >/dev/null 2>&1; } 2>&1
-}
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+# shellcheck source=common.sh
+source bench/common.sh netcp-bench
 
 declare -A secs cpu
 measure() {  # name, command...
