@@ -103,7 +103,12 @@ std::shared_ptr<netfs::cache::Object> Engine::cache_object(const netfs::cache::K
     if (!cache_) return nullptr;
     auto obj = cache_->open_object(key, now);
     if (!obj) {
-        warn("not caching " + what + ": " + obj.error().message());
+        const auto ec = obj.error();
+        const std::string why = ec == std::errc::file_too_large ? "it is larger than --cache-size"
+                                : ec == std::errc::device_or_resource_busy
+                                    ? "another netcp is using its entry in " + options_.cache_dir
+                                    : ec.message() + " (cache " + options_.cache_dir + ")";
+        warn("not caching " + what + ": " + why);
         return nullptr;
     }
     return std::move(*obj);

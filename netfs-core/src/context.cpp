@@ -43,13 +43,13 @@ Context::~Context() {
     requests_.wait_idle();
     {
         std::lock_guard lock(queue_mu_);
-        stopping_ = true;
+        collectors_stopping_ = true;
     }
     queue_cv_.notify_all();
     for (auto& t : collectors_) t.join();
     {
         std::lock_guard lock(flush_mu_);
-        stopping_ = true;
+        flusher_stopping_ = true;
     }
     flush_cv_.notify_all();
     flusher_.join();
@@ -84,7 +84,7 @@ void Context::collector_loop() {
         WriteRequest* req;
         {
             std::unique_lock lock(queue_mu_);
-            queue_cv_.wait(lock, [&] { return queue_head_ || stopping_; });
+            queue_cv_.wait(lock, [&] { return queue_head_ || collectors_stopping_; });
             if (!queue_head_) return;  // stopping and nothing left
             req = queue_head_;
             queue_head_ = req->queue_next_;
@@ -117,8 +117,8 @@ void Context::forget_file(File* f) {
 void Context::flusher_loop() {
     std::unique_lock lock(flush_mu_);
     for (;;) {
-        flush_cv_.wait(lock, [&] { return !flush_queue_.empty() || stopping_; });
-        if (stopping_) return;
+        flush_cv_.wait(lock, [&] { return !flush_queue_.empty() || flusher_stopping_; });
+        if (flusher_stopping_) return;
         File* f = flush_queue_.front();
         flush_queue_.erase(flush_queue_.begin());
         f->queued_for_flush_ = false;

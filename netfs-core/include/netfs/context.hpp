@@ -76,7 +76,11 @@ private:
     std::condition_variable queue_cv_;
     WriteRequest* queue_head_ = nullptr;
     WriteRequest* queue_tail_ = nullptr;
-    bool stopping_ = false;
+    // One flag per lock: the collectors read theirs under queue_mu_, the flusher its own
+    // under flush_mu_ (one flag shared by both was a data race when a Context was
+    // destroyed right after it was made).
+    bool collectors_stopping_ = false;
+    bool flusher_stopping_ = false;
     std::vector<std::thread> collectors_;
 
     // The background flusher: files whose dirty data passed their background threshold.

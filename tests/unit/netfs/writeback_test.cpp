@@ -279,3 +279,11 @@ TEST_CASE("stats and trace describe what happened") {
     CHECK(netfs::to_json(r).find("\"event\":\"sreq_issue\",\"req\":3,\"sreq\":7,\"stream\":0,\"start\":4096") !=
           std::string::npos);
 }
+
+TEST_CASE("a Context destroyed right after it was made stops its threads cleanly") {
+    // Its collector and flusher threads may not even have started waiting (TSan found a
+    // shared stop flag raced here).
+    for (int i = 0; i < 50; ++i) {
+        netfs::Context ctx;
+    }
+}
