@@ -3,7 +3,7 @@
 # real servers the tests start on loopback):
 #   release      an optimised build, all tests
 #   asan-ubsan   AddressSanitizer + UndefinedBehaviorSanitizer, all tests
-#   tsan         ThreadSanitizer, the concurrency-heavy unit tests (netfs-core)
+#   tsan         ThreadSanitizer, the concurrency-heavy unit tests (netfs-core and its cache)
 # Exits non-zero if anything fails. NETCP_TEST_PRESETS picks a subset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,9 +17,9 @@ for preset in "${presets[@]}"; do
     echo "=== $preset: configure and build"
     cmake --preset "$preset" >/dev/null
     if [[ $preset == tsan ]]; then
-        cmake --build "build/$preset" --target netfs_unit
+        cmake --build "build/$preset" --target netfs_unit netfs_cache_unit
         echo "=== $preset: test"
-        ctest --preset "$preset" -R '^netfs_unit\.'
+        ctest --preset "$preset" -R '^netfs_(cache_)?unit\.'
     else
         cmake --build "build/$preset"
         echo "=== $preset: test"
