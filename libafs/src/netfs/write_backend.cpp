@@ -32,6 +32,14 @@ constexpr uint64_t never_cut = static_cast<uint64_t>(std::numeric_limits<int64_t
 
 }  // namespace
 
+BudgetLimits budget_for(const client::ClientOptions& options, uint64_t max_call_bytes) {
+    constexpr size_t channels_per_connection = 4;  // Rx's RX_MAXCALLS
+    BudgetLimits l;
+    l.max_calls = static_cast<uint32_t>(std::clamp<size_t>(options.connections_per_server, 1, 64) * channels_per_connection);
+    l.max_call_bytes = max_call_bytes;
+    return l;
+}
+
 struct AfsWriteBackend::Issued {
     size_t key = 0;
     uint64_t epoch = 0;     // the budget's epoch when the call started

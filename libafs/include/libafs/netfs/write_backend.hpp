@@ -62,7 +62,8 @@ namespace afs::netfs {
 
 struct WriteOptions {
     // max_calls should be 4 x ClientOptions::connections_per_server (each Rx connection has
-    // 4 call channels); more calls than that only wait for a channel in the client.
+    // 4 call channels; more calls than that only wait for a channel in the client):
+    // budget_for(client options) says so. The defaults fit the default client.
     BudgetLimits budget;
     std::optional<uint64_t> file_length;  // the length the file will have, if known (see above)
     std::optional<uint32_t> mtime;        // Unix seconds every store sets; unset: the fileserver's clock
@@ -71,6 +72,10 @@ struct WriteOptions {
     uint32_t max_transient_retries = 4;   // busy/moved/congestion retry passes in a row without a success
     ::netfs::StreamKind kind = ::netfs::StreamKind::upload;  // mirror: a second copy elsewhere
 };
+
+// The budget that fits a client: 4 call channels x ClientOptions::connections_per_server
+// calls of up to `max_call_bytes`.
+BudgetLimits budget_for(const client::ClientOptions& options, uint64_t max_call_bytes = 4u << 20);
 
 class AfsWriteBackend final : public ::netfs::StreamBackend {
 public:

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "libafs/netfs/call_budget.hpp"
+#include "libafs/netfs/write_backend.hpp"
 
 using afs::netfs::BudgetLimits;
 using afs::netfs::CallBudget;
@@ -119,4 +120,15 @@ TEST_CASE("nonsense limits are made usable") {
     odd.min_call_bytes = 300 * KiB;   // above the maximum: the maximum follows it
     CallBudget c(odd);
     CHECK(c.call_bytes() == 300 * KiB);
+}
+
+TEST_CASE("the budget that fits a client: 4 call channels per connection") {
+    afs::client::ClientOptions o;
+    CHECK(afs::netfs::budget_for(o).max_calls == 8);  // 2 connections per (server, identity)
+    o.connections_per_server = 3;
+    const auto l = afs::netfs::budget_for(o, 1 * MiB);
+    CHECK(l.max_calls == 12);
+    CHECK(l.max_call_bytes == 1 * MiB);
+    CallBudget b(l);
+    CHECK(b.bytes() == 12 * MiB);
 }

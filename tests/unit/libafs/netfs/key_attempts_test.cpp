@@ -33,7 +33,7 @@ TEST_CASE("the error of all keys reads as one sentence") {
     CHECK(e.message() == "RXAFS_StoreData64 of /afs/test.afs/x on 127.1.0.1:7000 as any of A, B: " + denied.message());
 }
 
-TEST_CASE("try_keys: the preferred key first, then the rest in order; stops at a non-key error") {
+TEST_CASE("try_keys: the preferred key first, then the rest in order, and a non-key error stops it") {
     std::vector<client::Identity> keys{client::anonymous(), client::anonymous(), client::anonymous()};
     auto refuse_all = [&](const client::Identity&) -> client::Result<int> {
         client::Outcome o;

@@ -80,7 +80,7 @@ TEST_CASE("the expired writer: its replacement is next, then it is skipped") {
     CHECK(order_tried(o) == std::vector<size_t>{1, 0});
 }
 
-TEST_CASE("at most 64 keys; out-of-range indices are ignored") {
+TEST_CASE("at most 64 keys, and out-of-range indices are ignored") {
     KeyOrder o(100);
     CHECK(o.size() == KeyOrder::max_keys);
     o.succeeded(70);
