@@ -23,7 +23,7 @@
 
 #include "exit_codes.hpp"
 #include "location.hpp"
-#include "remote_fs.hpp"
+#include "remote.hpp"
 #include "report.hpp"
 #include "transfer.hpp"
 
@@ -49,7 +49,7 @@ struct Node {
     Type type = Type::missing;
     uint32_t mode = 0;
     struct stat local {};        // for local nodes
-    p9::Rgetattr remote;         // for remote nodes
+    RemoteAttr remote;           // for remote nodes
 };
 
 Node::Type type_of_mode(uint32_t mode) {
@@ -80,14 +80,15 @@ public:
             if (s.is_remote() == upload)
                 return usage(upload ? "both '" + s.text + "' and '" + dst.text + "' are remote: one side must be local"
                                     : "neither '" + s.text + "' nor '" + dst.text +
-                                          "' is a 9p:// URL: one side must be remote (use cp for local copies)");
+                                          "' is a 9p:// or afs:// URL: one side must be remote (use cp for local copies)");
         }
         const Location& remote_loc = upload ? dst : locs.front();
         for (const auto& l : locs) {
-            if (l.is_remote() && (l.host != remote_loc.host || l.port != remote_loc.port))
-                return usage("all remote operands must name the same server");
+            if (l.is_remote() && (l.kind != remote_loc.kind || l.host != remote_loc.host || l.port != remote_loc.port))
+                return usage(remote_loc.kind == Location::Kind::afs ? "all remote operands must name the same cell"
+                                                                    : "all remote operands must name the same server");
         }
-        auto remote = RemoteFs::open(opt_, remote_loc);
+        auto remote = open_remote(opt_, remote_loc);
         if (!remote) {
             rep_.fail(remote.error());
             return remote.error().exit_code;
@@ -208,8 +209,8 @@ private:
     }
 
     void copy_file(const Location& src, const Node& node, const Location& dst) {
-        auto r = src.is_remote() ? download_file(*remote_, engine(), opt_, src.path, node.remote, dst.path)
-                                 : upload_file(*remote_, engine(), opt_, src.path, node.local, dst.path);
+        auto r = src.is_remote() ? remote_->download(engine(), src.path, node.remote, dst.path)
+                                 : remote_->upload(engine(), src.path, node.local, dst.path);
         if (!r) {
             if (r.error().exit_code == exit_interrupted) return;  // reported once, at the end
             rep_.fail(r.error());
@@ -228,8 +229,7 @@ private:
         if (src.is_remote()) {
             if (dst_node.type != Node::Type::missing && ::unlink(dst.path.c_str()) != 0) ec = last_errno();
             if (!ec && node.type == Node::Type::symlink) {
-                auto f = remote_->walk(src.path);
-                auto target = f ? remote_->client().readlink(*f) : p9::result<std::string>(p9::fail(f.error()));
+                auto target = remote_->readlink(src.path);
                 if (!target) ec = target.error();
                 else if (::symlink(target->c_str(), dst.path.c_str()) != 0) ec = last_errno();
             } else if (!ec && ::mkfifo(dst.path.c_str(), target_mode(node.mode, opt_.preserve)) != 0) {
@@ -237,23 +237,13 @@ private:
             }
         } else {
             if (dst_node.type != Node::Type::missing) ec = remote_->unlink(dst.path);
-            auto [parent, name] = split_parent(dst.path);
-            auto dir = ec ? p9::result<const p9::Fid*>(p9::fail(ec)) : remote_->directory(parent);
-            if (!dir) {
-                ec = dir.error();
-            } else if (node.type == Node::Type::symlink) {
+            if (!ec && node.type == Node::Type::symlink) {
                 std::vector<char> buf(static_cast<size_t>(node.local.st_size) + 1);
                 ssize_t n = ::readlink(src.path.c_str(), buf.data(), buf.size());
                 if (n < 0) ec = last_errno();
-                else {
-                    auto q = remote_->client().symlink(**dir, name, std::string(buf.data(), static_cast<size_t>(n)),
-                                                       ::getgid());
-                    if (!q) ec = q.error();
-                }
-            } else {
-                auto q = remote_->client().mknod(**dir, name, S_IFIFO | target_mode(node.mode, opt_.preserve), 0, 0,
-                                                 ::getgid());
-                if (!q) ec = q.error();
+                else ec = remote_->symlink(dst.path, std::string(buf.data(), static_cast<size_t>(n)));
+            } else if (!ec) {
+                ec = remote_->mkfifo(dst.path, target_mode(node.mode, opt_.preserve));
             }
         }
         if (ec) {
@@ -309,19 +299,9 @@ private:
         const uint32_t mode = target_mode(node.mode, opt_.preserve);
         std::error_code ec;
         if (dst.is_remote()) {
-            auto f = remote_->walk(dst.path);
-            if (!f) ec = f.error();
-            else {
-                p9::Tsetattr a;
-                a.valid = p9::setattr::mode;
-                a.mode = mode;
-                if (opt_.preserve) {
-                    a.valid |= p9::setattr::mtime | p9::setattr::mtime_set;
-                    a.mtime_sec = static_cast<uint64_t>(node.local.st_mtim.tv_sec);
-                    a.mtime_nsec = static_cast<uint64_t>(node.local.st_mtim.tv_nsec);
-                }
-                ec = remote_->client().setattr(*f, a);
-            }
+            std::optional<timespec> mtime;
+            if (opt_.preserve) mtime = node.local.st_mtim;
+            ec = remote_->set_dir_attrs(dst.path, mode, mtime);
         } else {
             if (::chmod(dst.path.c_str(), mode) != 0) ec = last_errno();
             if (!ec && opt_.preserve) {
@@ -342,7 +322,7 @@ private:
             auto ents = remote_->list(dir.path);
             if (!ents)
                 return tl::unexpected(std::make_unique<Failure>(failure("cannot list " + name_of(dir), ents.error())));
-            for (auto& e : *ents) out.emplace_back(e.name, e.type);
+            for (auto& name : *ents) out.emplace_back(std::move(name), 0);
         } else {
             std::error_code ec;
             for (fs::directory_iterator it(dir.path, ec), end; !ec && it != end; it.increment(ec))
@@ -363,12 +343,13 @@ public:
     // --stats: the engine's counters, if anything was uploaded through it.
     void print_stats() const {
         if (opt_.stats && engine_) std::fprintf(stderr, "%s", engine_->stats_text().c_str());
+        if (opt_.stats && remote_) std::fprintf(stderr, "%s", remote_->stats_text().c_str());
     }
 
 private:
     const Options& opt_;
     Reporter& rep_;
-    std::unique_ptr<RemoteFs> remote_;
+    std::unique_ptr<Remote> remote_;
     std::unique_ptr<Engine> engine_;
 };
 

@@ -139,13 +139,10 @@ std::string Engine::stats_text() const {
     return os.str();
 }
 
-std::error_code Engine::upload(int fd, uint64_t size, p9::NetfsWriteBackend::Handle handle,
+std::error_code Engine::upload(int fd, uint64_t size, netfs::StreamBackend& backend, uint64_t in_flight,
                                netfs::cache::Object* cache, bool (*stop)()) {
-    const uint32_t max_io = handle.client->max_io();
-    p9::NetfsWriteBackend backend(handle, {options_.depth});
     netfs::FileOptions fo;
-    // Enough bytes in flight to keep `depth` Twrites going.
-    fo.streams = {{&backend, uint64_t(options_.depth) * max_io}};
+    fo.streams = {{&backend, in_flight}};
     if (cache) {
         fo.cache = cache;  // stream 1: the same pages go to the cache in the same pass
         max_streams_used_ = 2;
@@ -168,9 +165,8 @@ std::error_code Engine::upload(int fd, uint64_t size, p9::NetfsWriteBackend::Han
     return ec ? ec : fec;
 }
 
-netfs::result<uint64_t> Engine::download(p9::NetfsWriteBackend::Handle handle, uint64_t size,
-                                         netfs::cache::Object* cache, int fd, bool (*stop)()) {
-    p9::NetfsReadBackend reader(handle);
+netfs::result<uint64_t> Engine::download(netfs::ReadBackend& reader, uint64_t size, netfs::cache::Object* cache,
+                                         int fd, bool (*stop)()) {
     netfs::FileOptions fo;
     fo.reader = &reader;
     fo.cache = cache;

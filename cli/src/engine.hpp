@@ -1,7 +1,7 @@
 // netcp's transfers through netfs-core: one engine context per run (its stats and trace),
 // the persistent cache if --cache is given, and for each file a netfs File whose upload
-// stream is the 9P adapter, whose reader is the 9P read side and whose stream 1 is the
-// file's cache entry.
+// stream is the protocol's adapter (9P or AFS), whose reader is the protocol's read side
+// and whose stream 1 is the file's cache entry.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +12,7 @@
 #include <system_error>
 
 #include "lib9p/message.hpp"
-#include "lib9p/netfs_backend.hpp"
+#include "netfs/backend.hpp"
 #include "netfs/cache/cache.hpp"
 #include "netfs/context.hpp"
 #include "netfs/read.hpp"
@@ -45,18 +45,19 @@ public:
     // transfer failed), and warns once if caching had to stop for it.
     void finish_cache(netfs::cache::Object* object, bool keep, const std::string& what);
 
-    // Writes `size` bytes read from local `fd` to the open remote file, buffered,
-    // write-through or direct as the options say, and returns once they all reached the
-    // server (or the first error). With `cache`, the data goes to it too, in the same
-    // pass (stream 1). `stop` is polled between chunks (SIGINT).
-    std::error_code upload(int fd, uint64_t size, p9::NetfsWriteBackend::Handle handle,
+    // Writes `size` bytes read from local `fd` to the remote file `backend` stores into
+    // (a new, empty file), buffered, write-through or direct as the options say, with up
+    // to `in_flight` bytes outstanding, and returns once they all reached the server (or
+    // the first error). With `cache`, the data goes to it too, in the same pass (stream 1).
+    // `stop` is polled between chunks (SIGINT).
+    std::error_code upload(int fd, uint64_t size, netfs::StreamBackend& backend, uint64_t in_flight,
                            netfs::cache::Object* cache, bool (*stop)());
 
-    // Reads the open remote file (`size` bytes on the server) into local `fd` through
-    // netfs-core's buffered reads: what `cache` holds is served from it, the rest is read
-    // from the server and copied to the cache by writeback. Returns the bytes read.
-    netfs::result<uint64_t> download(p9::NetfsWriteBackend::Handle handle, uint64_t size,
-                                     netfs::cache::Object* cache, int fd, bool (*stop)());
+    // Reads the remote file `reader` reads (`size` bytes on the server) into local `fd`
+    // through netfs-core's buffered reads: what `cache` holds is served from it, the rest
+    // is read from the server and copied to the cache by writeback. Returns the bytes read.
+    netfs::result<uint64_t> download(netfs::ReadBackend& reader, uint64_t size, netfs::cache::Object* cache, int fd,
+                                     bool (*stop)());
 
     // The engine's counters, for --stats.
     std::string stats_text() const;

@@ -54,6 +54,27 @@ std::string normalise(std::string_view path) {
     return out;
 }
 
+// afs://CELL/PATH: the cell is the whole authority (cell names are case-insensitive and
+// stored lower case, as OpenAFS does); no user or port, which come from the options.
+tl::expected<Location, std::string> parse_afs(Location loc, std::string_view rest) {
+    loc.kind = Location::Kind::afs;
+    const auto slash = rest.find('/');
+    std::string cell(rest.substr(0, slash));
+    if (cell.empty())
+        return tl::unexpected<std::string>("no cell in '" + loc.text + "': write afs://CELL/PATH (for /afs/CELL/PATH)");
+    if (cell.find_first_of("@:[]") != std::string::npos)
+        return tl::unexpected<std::string>("bad cell name '" + cell + "' in '" + loc.text +
+                                           "': write afs://CELL/PATH; the VL server is chosen with --vlserver or "
+                                           "--cellservdb, the user with --user");
+    std::transform(cell.begin(), cell.end(), cell.begin(), [](unsigned char c) { return std::tolower(c); });
+    loc.host = std::move(cell);
+    loc.port = 0;
+    const std::string decoded = percent_decode(slash == std::string_view::npos ? std::string_view{} : rest.substr(slash));
+    loc.trailing_slash = decoded.size() > 1 && decoded.back() == '/';
+    loc.path = normalise(decoded);
+    return loc;
+}
+
 }  // namespace
 
 tl::expected<Location, std::string> parse_location(std::string_view operand) {
@@ -69,11 +90,12 @@ tl::expected<Location, std::string> parse_location(std::string_view operand) {
     const auto sep = operand.find("://");
     std::string scheme(operand.substr(0, sep));
     std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (scheme != "9p")
+    if (scheme != "9p" && scheme != "afs")
         return tl::unexpected<std::string>("unsupported URL scheme '" + scheme + "://' in '" + loc.text +
-                                           "' (netcp speaks 9p://)");
-    loc.kind = Location::Kind::ninep;
+                                           "' (netcp speaks 9p:// and afs://)");
     std::string_view rest = operand.substr(sep + 3);
+    if (scheme == "afs") return parse_afs(std::move(loc), rest);
+    loc.kind = Location::Kind::ninep;
     const auto slash = rest.find('/');
     std::string_view authority = rest.substr(0, slash);
     std::string_view path = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash);
@@ -130,6 +152,7 @@ Location child(const Location& parent, std::string_view name) {
 
 std::string describe(const Location& loc) {
     if (!loc.is_remote()) return loc.path;
+    if (loc.kind == Location::Kind::afs) return "afs://" + loc.host + "/" + loc.path;
     std::string host = loc.host.find(':') != std::string::npos ? "[" + loc.host + "]" : loc.host;
     return "9p://" + host + (loc.port != 564 ? ":" + std::to_string(loc.port) : "") + "/" + loc.path;
 }

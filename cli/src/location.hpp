@@ -1,4 +1,5 @@
-// SRC and DST operands: a local path, or a URL 9p://[UNAME@]HOST[:PORT]/PATH.
+// SRC and DST operands: a local path, or a URL 9p://[UNAME@]HOST[:PORT]/PATH or
+// afs://CELL/PATH (meaning /afs/CELL/PATH).
 #pragma once
 
 #include <cstdint>
@@ -10,10 +11,11 @@
 namespace netcp {
 
 struct Location {
-    enum class Kind { local, ninep };
+    enum class Kind { local, ninep, afs };
     Kind kind = Kind::local;
     std::string path;          // local: as given; 9p: within the export, "a/b" ("" is the export root)
-    std::string host;          // 9p: name or address (IPv6 without brackets); may be empty with --unix-socket
+    std::string host;          // 9p: name or address (IPv6 without brackets); may be empty with --unix-socket;
+                               // afs: the cell (lower case)
     uint16_t port = 564;
     std::string uname;         // from 9p://UNAME@HOST, empty if not given
     bool trailing_slash = false;  // "DST/" means "must be a directory"
@@ -29,7 +31,7 @@ tl::expected<Location, std::string> parse_location(std::string_view operand);
 // A remote location with `name` appended to its path (for recursion and messages).
 Location child(const Location& parent, std::string_view name);
 
-// "9p://HOST:PORT/path" (or the local path) for messages.
+// "9p://HOST:PORT/path", "afs://CELL/path" (or the local path) for messages.
 std::string describe(const Location& loc);
 
 }  // namespace netcp

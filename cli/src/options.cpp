@@ -10,7 +10,8 @@ namespace {
 
 constexpr const char* footer = R"(Operands:
   A local path, or 9p://[UNAME@]HOST[:PORT]/PATH (port 564 by default; IPv6 as
-  9p://[::1]/PATH). PATH is inside the export chosen with --aname. One side must be
+  9p://[::1]/PATH). PATH is inside the export chosen with --aname. Or
+  afs://CELL/PATH, meaning /afs/CELL/PATH in an OpenAFS cell. One side must be
   local and the other remote. Directories follow cp -r: copying into an existing
   directory puts the source inside it; a missing destination becomes the copy.
 
@@ -21,6 +22,14 @@ Examples:
     netcp --unix-socket /run/diod.sock --aname /srv/export 9p://localhost/docs/report.pdf .
   Upload a directory tree (creates docs/photos on the server):
     netcp -r --aname /srv/export ./photos 9p://fileserver/docs/
+  Upload to an OpenAFS cell (/afs/example.org/proj/data.bin), with a key minted
+  for bob from the cell's KeyFile:
+    netcp --vlserver afsdb1.example.org --localauth /etc/openafs/server/KeyFile \
+          --user bob ./data.bin afs://example.org/proj/data.bin
+  Try several keys in turn (the first the fileserver accepts is used), and
+  read anonymously (rxnull) with the VL server from a CellServDB file:
+    netcp --localauth KeyFile --user alice --user bob -r ./tree afs://example.org/proj/
+    netcp --cellservdb /etc/openafs/CellServDB afs://example.org/pub/README .
   Use an IPv6 server, a non-default port, and environment defaults:
     NETCP_ANAME=/srv/export netcp big.iso 9p://[fd00::5]:5640/isos/
   Upload without the page cache and show what the write engine did:
@@ -35,7 +44,7 @@ Exit status:
   5 some files failed   7 timed out   130 interrupted   1 other errors
 
 Every long option can also be set through NETCP_<OPTION> (e.g. NETCP_ANAME,
-NETCP_UNIX_SOCKET); the command line wins.)";
+NETCP_UNIX_SOCKET, NETCP_VLSERVER); the command line wins.)";
 
 }  // namespace
 
@@ -73,7 +82,7 @@ bool is_cache_command(int argc, char** argv) {
 ParsedCommandLine parse_command_line(int argc, char** argv) {
     if (is_cache_command(argc, argv)) return parse_cache_command(argc, argv);
     Options o;
-    CLI::App app{"netcp: copy files to and from 9P2000.L servers (such as diod) from userspace.", "netcp"};
+    CLI::App app{"netcp: copy files to and from 9P2000.L servers (such as diod) and OpenAFS cells from userspace.", "netcp"};
     app.set_version_flag("--version", "netcp 0.1.0");
     app.footer(footer);
     app.get_formatter()->column_width(34);
@@ -123,6 +132,22 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     app.add_option("--connect-timeout", connect_timeout_s, "Seconds to wait for the connection")
         ->envname("NETCP_CONNECT_TIMEOUT")->check(CLI::PositiveNumber)->capture_default_str()->group(conn);
 
+    auto* afs = "AFS (afs://CELL/PATH)";
+    app.add_option("--vlserver", o.vlserver, "The cell's VL server, HOST[:PORT] (port 7003 by default)")
+        ->envname("NETCP_VLSERVER")->group(afs);
+    app.add_option("--cellservdb", o.cellservdb, "Find the cell's VL servers in this CellServDB file")
+        ->envname("NETCP_CELLSERVDB")->type_name("FILE")->group(afs);
+    app.add_option("--localauth", o.localauth_keyfile, "Mint rxkad tickets from the cell's KeyFile, as "
+                                                       "OpenAFS's -localauth (default identity: anonymous)")
+        ->envname("NETCP_LOCALAUTH")->type_name("KEYFILE")->group(afs);
+    app.add_option("--user", o.users, "With --localauth: a key for this user; repeat to give several, tried "
+                                      "in order (default: the superuser \"afs\")")
+        ->type_name("NAME")->allow_extra_args(false)->group(afs);  // one name per --user, not the operands
+    std::string security = "crypt";
+    app.add_option("--security", security, "rxkad level of the keys: clear, auth (checksummed) or crypt")
+        ->envname("NETCP_SECURITY")->check(CLI::IsMember({"clear", "auth", "crypt"}))->capture_default_str()
+        ->group(afs);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -142,6 +167,14 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
         std::fprintf(stderr, "netcp: choose one of --direct, --write-through and --raw-pipeline\n");
         return {std::nullopt, std::nullopt, exit_usage};
     }
+    if (!o.users.empty() && o.localauth_keyfile.empty()) {
+        std::fprintf(stderr, "netcp: --user needs --localauth KEYFILE: netcp mints each user's ticket from the "
+                             "cell's KeyFile\n");
+        return {std::nullopt, std::nullopt, exit_usage};
+    }
+    o.security = security == "clear" ? Options::Security::clear
+                 : security == "auth" ? Options::Security::auth
+                                      : Options::Security::crypt;
     o.write_mode = direct ? Options::WriteMode::direct
                    : write_through ? Options::WriteMode::write_through
                    : raw ? Options::WriteMode::raw_pipeline

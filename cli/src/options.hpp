@@ -34,6 +34,13 @@ struct Options {
     unsigned depth = 16;                // requests in flight per file
     std::chrono::milliseconds timeout{60'000};
     std::chrono::milliseconds connect_timeout{10'000};
+    // AFS (afs://CELL/PATH)
+    std::string vlserver;               // HOST[:PORT] of the cell's VL server
+    std::string cellservdb;             // or a CellServDB file naming it
+    std::string localauth_keyfile;      // mint tickets from this KeyFile (as OpenAFS's -localauth)
+    std::vector<std::string> users;     // one key per user, tried in this order; none: the KeyFile's "afs"
+    enum class Security { clear, auth, crypt };
+    Security security = Security::crypt;  // rxkad level of the minted keys
 };
 
 // `netcp cache stats|list|clear DIR`.

@@ -4,14 +4,9 @@
 #include <unistd.h>
 
 #include "exit_codes.hpp"
+#include "transfer.hpp"
 
 namespace netcp {
-
-std::pair<std::string, std::string> split_parent(const std::string& path) {
-    auto slash = path.rfind('/');
-    if (slash == std::string::npos) return {"", path};
-    return {path.substr(0, slash), path.substr(slash + 1)};
-}
 
 namespace {
 
@@ -51,11 +46,12 @@ tl::expected<std::unique_ptr<RemoteFs>, Failure> RemoteFs::open(const Options& o
         if (options.aname.empty()) f.message += " (choose the export with --aname or NETCP_ANAME)";
         return tl::unexpected(f);
     }
-    return std::unique_ptr<RemoteFs>(new RemoteFs(std::move(*client), std::move(*root), loc, where));
+    return std::unique_ptr<RemoteFs>(new RemoteFs(options, std::move(*client), std::move(*root), loc, where));
 }
 
-RemoteFs::RemoteFs(std::unique_ptr<p9::BlockingClient> client, p9::Fid root, Location where, std::string endpoint)
-    : client_(std::move(client)), root_(std::move(root)), where_(std::move(where)),
+RemoteFs::RemoteFs(const Options& options, std::unique_ptr<p9::BlockingClient> client, p9::Fid root, Location where,
+                   std::string endpoint)
+    : options_(options), client_(std::move(client)), root_(std::move(root)), where_(std::move(where)),
       endpoint_text_(std::move(endpoint)) {}
 
 std::string RemoteFs::url(const std::string& path) const {
@@ -66,7 +62,7 @@ std::string RemoteFs::url(const std::string& path) const {
 
 p9::result<p9::Fid> RemoteFs::walk(const std::string& path) { return client_->walk(root_, path); }
 
-p9::result<std::optional<p9::Rgetattr>> RemoteFs::stat(const std::string& path) {
+p9::result<std::optional<p9::Rgetattr>> RemoteFs::getattr(const std::string& path) {
     auto f = walk(path);
     if (!f) {
         if (f.error() == std::errc::no_such_file_or_directory) return std::optional<p9::Rgetattr>{};
@@ -95,10 +91,78 @@ std::error_code RemoteFs::mkdir(const std::string& path, uint32_t mode) {
     return q ? std::error_code{} : q.error();
 }
 
-p9::result<std::vector<p9::Dirent>> RemoteFs::list(const std::string& path) {
+tl::expected<std::optional<RemoteAttr>, std::error_code> RemoteFs::stat(const std::string& path) {
+    auto a = getattr(path);
+    if (!a) return tl::unexpected(a.error());
+    if (!*a) return std::optional<RemoteAttr>{};
+    const p9::Rgetattr& g = **a;
+    RemoteAttr r;
+    r.mode = g.mode;
+    r.size = g.size;
+    r.mtime_sec = g.mtime_sec;
+    r.mtime_nsec = g.mtime_nsec;
+    r.atime_sec = g.atime_sec;
+    r.atime_nsec = g.atime_nsec;
+    r.native = g;
+    return std::optional<RemoteAttr>(std::move(r));
+}
+
+tl::expected<std::vector<std::string>, std::error_code> RemoteFs::list(const std::string& path) {
     auto f = walk(path);
-    if (!f) return p9::fail(f.error());
-    return client_->readdir(*f);
+    if (!f) return tl::unexpected(f.error());
+    auto ents = client_->readdir(*f);
+    if (!ents) return tl::unexpected(ents.error());
+    std::vector<std::string> names;
+    for (auto& e : *ents) names.push_back(std::move(e.name));
+    return names;
+}
+
+std::error_code RemoteFs::set_dir_attrs(const std::string& path, uint32_t mode, std::optional<struct timespec> mtime) {
+    auto f = walk(path);
+    if (!f) return f.error();
+    p9::Tsetattr a;
+    a.valid = p9::setattr::mode;
+    a.mode = mode;
+    if (mtime) {
+        a.valid |= p9::setattr::mtime | p9::setattr::mtime_set;
+        a.mtime_sec = static_cast<uint64_t>(mtime->tv_sec);
+        a.mtime_nsec = static_cast<uint64_t>(mtime->tv_nsec);
+    }
+    return client_->setattr(*f, a);
+}
+
+tl::expected<std::string, std::error_code> RemoteFs::readlink(const std::string& path) {
+    auto f = walk(path);
+    if (!f) return tl::unexpected(f.error());
+    auto target = client_->readlink(*f);
+    if (!target) return tl::unexpected(target.error());
+    return std::move(*target);
+}
+
+std::error_code RemoteFs::symlink(const std::string& path, const std::string& target) {
+    auto [parent, name] = split_parent(path);
+    auto dir = directory(parent);
+    if (!dir) return dir.error();
+    auto q = client_->symlink(**dir, name, target, ::getgid());
+    return q ? std::error_code{} : q.error();
+}
+
+std::error_code RemoteFs::mkfifo(const std::string& path, uint32_t mode) {
+    auto [parent, name] = split_parent(path);
+    auto dir = directory(parent);
+    if (!dir) return dir.error();
+    auto q = client_->mknod(**dir, name, S_IFIFO | mode, 0, 0, ::getgid());
+    return q ? std::error_code{} : q.error();
+}
+
+tl::expected<uint64_t, Failure> RemoteFs::upload(Engine& engine, const std::string& local, const struct stat& st,
+                                                 const std::string& remote_path) {
+    return upload_file(*this, engine, options_, local, st, remote_path);
+}
+
+tl::expected<uint64_t, Failure> RemoteFs::download(Engine& engine, const std::string& remote_path,
+                                                   const RemoteAttr& attr, const std::string& local) {
+    return download_file(*this, engine, options_, remote_path, std::any_cast<const p9::Rgetattr&>(attr.native), local);
 }
 
 std::error_code RemoteFs::unlink(const std::string& path) {

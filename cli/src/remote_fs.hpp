@@ -1,5 +1,5 @@
-// The remote side of a copy: one connection to a 9P server, attached to one export,
-// with path-based operations for the copy logic.
+// The remote side of a copy over 9P: one connection to a 9P server, attached to one
+// export, with path-based operations for the copy logic.
 #pragma once
 
 #include <memory>
@@ -12,11 +12,12 @@
 #include "lib9p/blocking.hpp"
 #include "location.hpp"
 #include "options.hpp"
+#include "remote.hpp"
 #include "report.hpp"
 
 namespace netcp {
 
-class RemoteFs {
+class RemoteFs final : public Remote {
 public:
     // Connects to the server named by `loc` (or --unix-socket) and attaches to --aname.
     static tl::expected<std::unique_ptr<RemoteFs>, Failure> open(const Options& options, const Location& loc);
@@ -24,25 +25,39 @@ public:
     p9::BlockingClient& client() { return *client_; }
     const p9::Fid& root() const { return root_; }
     // "9p://HOST:PORT/path" for messages.
-    std::string url(const std::string& path) const;
+    std::string url(const std::string& path) const override;
     // "HOST:PORT" or the socket path: with the export, names the server in cache keys.
     const std::string& endpoint() const { return endpoint_text_; }
-    bool connected() const { return client_->async().connected(); }
+    bool connected() const override { return client_->async().connected(); }
+    const Options& options() const { return options_; }
 
     p9::result<p9::Fid> walk(const std::string& path);
     // Attributes of `path`, or nullopt if it does not exist. Symbolic links are not followed.
-    p9::result<std::optional<p9::Rgetattr>> stat(const std::string& path);
+    p9::result<std::optional<p9::Rgetattr>> getattr(const std::string& path);
     // The fid of directory `path`, kept for the next call with the same path (the copy
     // visits a directory's entries one after another).
     p9::result<const p9::Fid*> directory(const std::string& path);
-    std::error_code mkdir(const std::string& path, uint32_t mode);
-    p9::result<std::vector<p9::Dirent>> list(const std::string& path);
-    // Removes a non-directory, if present.
-    std::error_code unlink(const std::string& path);
+
+    // Remote: RemoteAttr::native is the p9::Rgetattr.
+    tl::expected<std::optional<RemoteAttr>, std::error_code> stat(const std::string& path) override;
+    tl::expected<std::vector<std::string>, std::error_code> list(const std::string& path) override;
+    std::error_code mkdir(const std::string& path, uint32_t mode) override;
+    std::error_code unlink(const std::string& path) override;
+    std::error_code set_dir_attrs(const std::string& path, uint32_t mode,
+                                  std::optional<struct timespec> mtime) override;
+    tl::expected<std::string, std::error_code> readlink(const std::string& path) override;
+    std::error_code symlink(const std::string& path, const std::string& target) override;
+    std::error_code mkfifo(const std::string& path, uint32_t mode) override;
+    tl::expected<uint64_t, Failure> upload(Engine& engine, const std::string& local, const struct stat& st,
+                                           const std::string& remote_path) override;
+    tl::expected<uint64_t, Failure> download(Engine& engine, const std::string& remote_path, const RemoteAttr& attr,
+                                             const std::string& local) override;
 
 private:
-    RemoteFs(std::unique_ptr<p9::BlockingClient> client, p9::Fid root, Location where, std::string endpoint);
+    RemoteFs(const Options& options, std::unique_ptr<p9::BlockingClient> client, p9::Fid root, Location where,
+             std::string endpoint);
 
+    const Options& options_;
     std::unique_ptr<p9::BlockingClient> client_;
     p9::Fid root_;
     Location where_;
@@ -50,8 +65,5 @@ private:
     std::string cached_dir_path_;
     p9::Fid cached_dir_;
 };
-
-// Splits "a/b/c" into ("a/b", "c"); ("", "c") for a top-level name.
-std::pair<std::string, std::string> split_parent(const std::string& path);
 
 }  // namespace netcp

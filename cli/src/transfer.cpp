@@ -5,9 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <random>
 
 #include "exit_codes.hpp"
+#include "local_partial.hpp"
 
 namespace netcp {
 
@@ -24,23 +24,6 @@ struct FdGuard {
 };
 
 }  // namespace
-
-std::string partial_name(const std::string& name) {
-    static thread_local std::mt19937_64 rng{std::random_device{}()};
-    static const char* digits = "abcdefghijklmnopqrstuvwxyz0123456789";
-    std::string suffix;
-    for (int i = 0; i < 6; ++i) suffix += digits[rng() % 36];
-    // Stay within NAME_MAX (255) whatever the length of the final name.
-    return "." + name.substr(0, 200) + ".netcp-" + suffix + ".partial";
-}
-
-uint32_t target_mode(uint32_t source_mode, bool preserve) {
-    uint32_t perms = source_mode & 07777;
-    if (preserve) return perms;
-    const mode_t mask = ::umask(0);
-    ::umask(mask);
-    return perms & ~static_cast<uint32_t>(mask) & 0777;
-}
 
 tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, const Options& options,
                                             const std::string& local, const struct stat& st,
@@ -91,7 +74,10 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
         if (!written) ec = written.error();
         else if (*written != size) ec = p9::errc::short_transfer;
     } else {
-        ec = engine.upload(src.fd, size, {c.client(), file->number()}, cached.get(), &interrupted);
+        p9::NetfsWriteBackend backend({c.client(), file->number()}, {options.depth});
+        // Enough bytes in flight to keep `depth` Twrites going.
+        ec = engine.upload(src.fd, size, backend, uint64_t(options.depth) * c.client()->max_io(), cached.get(),
+                           &interrupted);
     }
     if (ec == std::errc::io_error)
         return abandon("'" + local + "' changed size while it was being uploaded to " + dest, ec);
@@ -143,23 +129,14 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
     if (auto o = c.open(*file, p9::open_flags::rdonly); !o)
         return tl::unexpected(failure("cannot open " + from, o.error()));
 
-    const auto slash = local.rfind('/');
-    const std::string dir = slash == std::string::npos ? "" : local.substr(0, slash + 1);
-    const std::string name = slash == std::string::npos ? local : local.substr(slash + 1);
-    std::string tmp;
-    FdGuard out;
-    for (int attempt = 0; attempt < 10 && out.fd < 0; ++attempt) {
-        tmp = dir + partial_name(name);
-        out.fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (out.fd < 0 && errno != EEXIST) break;
-    }
-    if (out.fd < 0) return tl::unexpected(failure("cannot create '" + tmp + "'", last_errno()));
+    auto out = LocalPartial::create(local);
+    if (!out) return tl::unexpected(out.error());
 
     std::shared_ptr<netfs::cache::Object> cached;
     if (!options.cache_dir.empty())
         cached = engine.cache_object(cache_key(remote.endpoint(), options.aname, attr.qid), cache_coherency(attr), from);
     auto abandon = [&](const std::string& what, std::error_code ec) {
-        ::unlink(tmp.c_str());
+        out->abandon();
         // What reached the cache came from the server and stays valid: keep it, so that
         // a retried download reads only the rest.
         engine.finish_cache(cached.get(), true, from);
@@ -168,13 +145,14 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
 
     tl::expected<uint64_t, std::error_code> got;
     if (!options.cache_dir.empty()) {
-        got = engine.download({c.client(), file->number()}, attr.size, cached.get(), out.fd, &interrupted);
+        p9::NetfsReadBackend reader({c.client(), file->number()});
+        got = engine.download(reader, attr.size, cached.get(), out->fd(), &interrupted);
     } else {
         got = c.read_into(*file, 0, [&](uint64_t pos, std::span<const std::byte> data) -> std::error_code {
             if (interrupted()) return std::make_error_code(std::errc::interrupted);
             size_t done = 0;
             while (done < data.size()) {
-                ssize_t n = ::pwrite(out.fd, data.data() + done, data.size() - done, static_cast<off_t>(pos + done));
+                ssize_t n = ::pwrite(out->fd(), data.data() + done, data.size() - done, static_cast<off_t>(pos + done));
                 if (n < 0 && errno == EINTR) continue;
                 if (n < 0) return last_errno();
                 done += static_cast<size_t>(n);
@@ -183,22 +161,18 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
         }, options.depth, attr.size);
     }
     if (!got) return abandon("download of " + from + " to '" + local + "' failed", got.error());
-    if (::ftruncate(out.fd, static_cast<off_t>(*got)) != 0) return abandon("cannot write '" + local + "'", last_errno());
-    if (::fchmod(out.fd, target_mode(attr.mode, options.preserve)) != 0)
-        return abandon("cannot set the mode of '" + local + "'", last_errno());
+    LocalPartial::Finish fin;
+    fin.size = *got;
+    fin.mode = target_mode(attr.mode, options.preserve);
     if (options.preserve) {
-        const timespec times[2] = {{static_cast<time_t>(attr.atime_sec), static_cast<long>(attr.atime_nsec)},
-                                   {static_cast<time_t>(attr.mtime_sec), static_cast<long>(attr.mtime_nsec)}};
-        if (::futimens(out.fd, times) != 0) return abandon("cannot set the times of '" + local + "'", last_errno());
+        fin.atime = timespec{static_cast<time_t>(attr.atime_sec), static_cast<long>(attr.atime_nsec)};
+        fin.mtime = timespec{static_cast<time_t>(attr.mtime_sec), static_cast<long>(attr.mtime_nsec)};
     }
-    if (options.fsync && ::fsync(out.fd) != 0) return abandon("cannot flush '" + local + "'", last_errno());
-    if (::close(out.fd) != 0) {
-        out.fd = -1;
-        return abandon("cannot write '" + local + "'", last_errno());
+    fin.fsync = options.fsync;
+    if (auto done = out->commit(fin); !done) {
+        engine.finish_cache(cached.get(), true, from);
+        return tl::unexpected(done.error());
     }
-    out.fd = -1;
-    if (::rename(tmp.c_str(), local.c_str()) != 0)
-        return abandon("cannot rename the download into place at '" + local + "'", last_errno());
     engine.finish_cache(cached.get(), true, from);
     return *got;
 }

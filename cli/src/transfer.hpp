@@ -1,4 +1,4 @@
-// Copying one regular file in either direction, pipelined, never leaving a destination
+// Copying one regular file to or from a 9P server, pipelined, never leaving a destination
 // that looks complete but is not: data goes to a hidden temporary name in the target
 // directory, which is renamed over the final name only after every byte was
 // acknowledged (and, with --fsync, flushed); on failure the temporary file is removed.
@@ -15,11 +15,9 @@
 #include "remote_fs.hpp"
 #include "report.hpp"
 #include "engine.hpp"
+#include "lib9p/netfs_backend.hpp"
 
 namespace netcp {
-
-// The temporary name used while `name` is being written: ".NAME.netcp-XXXXXX.partial".
-std::string partial_name(const std::string& name);
 
 // Uploads local regular file `local` (already stat'ed as `st`) to `remote_path`, through
 // the engine (or the raw Twrite pipeline with --raw-pipeline), and into the cache with
@@ -35,9 +33,5 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
 tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, const Options& options,
                                               const std::string& remote_path, const p9::Rgetattr& attr,
                                               const std::string& local);
-
-// The mode a new file or directory gets: the source's permission bits, less the umask
-// unless --preserve.
-uint32_t target_mode(uint32_t source_mode, bool preserve);
 
 }  // namespace netcp

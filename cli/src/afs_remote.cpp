@@ -1,0 +1,333 @@
+#include "afs_remote.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <sstream>
+
+#include "engine.hpp"
+#include "exit_codes.hpp"
+#include "libafs/error.hpp"
+#include "libafs/netfs/remote_file.hpp"
+#include "libafs/netfs/write_backend.hpp"
+#include "local_partial.hpp"
+
+namespace netcp {
+
+namespace {
+
+using afs::client::Error;
+using afs::client::Identity;
+using afs::client::Result;
+using afs::netfs::RemoteFile;
+
+std::error_code last_errno() { return {errno, std::generic_category()}; }
+
+// A failure from libafs: its message names the call, file, server and key(s).
+Failure afs_failure(const std::string& what, const Error& e) {
+    Failure f = failure(what, e.code);
+    f.message = what + ": " + e.message();
+    if (afs::client::is_server_unreachable(e.code) && f.exit_code == exit_error) f.exit_code = exit_connection;
+    return f;
+}
+
+uint32_t mode_of(const afs::wire::AFSFetchStatus& st) {
+    const uint32_t type = st.is_directory() ? S_IFDIR
+                          : st.file_type == afs::wire::file_type::symlink ? S_IFLNK
+                                                                           : S_IFREG;
+    return type | (st.unix_mode_bits & 07777);
+}
+
+// Closes a file descriptor on scope exit.
+struct FdGuard {
+    int fd = -1;
+    ~FdGuard() {
+        if (fd >= 0) ::close(fd);
+    }
+};
+
+}  // namespace
+
+tl::expected<std::unique_ptr<AfsRemote>, Failure> AfsRemote::open(const Options& options, const Location& loc) {
+    auto setup = afs_setup(options, loc.host);
+    if (!setup) return tl::unexpected(setup.error());
+    afs::client::ClientOptions co;
+    co.cells.push_back(setup->cell);
+    // --timeout is how long a server may stay silent: Rx's dead time.
+    if (options.timeout.count() > 0) co.transport.engine.dead_time = options.timeout;
+    else co.transport.engine.dead_time = std::chrono::hours(24 * 365);
+    auto client = afs::client::BlockingClient::create(co);
+    if (!client)
+        return tl::unexpected(Failure{exit_connection, "cannot start the AFS client: " + client.error().message()});
+    std::unique_ptr<AfsRemote> r(new AfsRemote(options, loc, std::move(*setup), std::move(*client)));
+    // The cell's root: a VL lookup and a fileserver call. A key refused here may still do
+    // elsewhere; anything else means the cell cannot be used at all.
+    auto root = r->with_keys<afs::client::Node>(
+        [&](const Identity& who) { return r->client_->resolve(who, r->afs_path("")); });
+    if (!root && !afs::is_key_error(root.error().code)) {
+        Failure f = afs_failure("cannot reach cell '" + loc.host + "' (VL servers from " + r->setup_.vl_source + ")",
+                                root.error());
+        if (f.exit_code != exit_interrupted) f.exit_code = exit_connection;
+        return tl::unexpected(f);
+    }
+    return r;
+}
+
+AfsRemote::AfsRemote(const Options& options, Location where, AfsSetup setup,
+                     std::unique_ptr<afs::client::BlockingClient> client)
+    : options_(options), where_(std::move(where)), setup_(std::move(setup)), client_(std::move(client)),
+      per_key_(setup_.keys.size()) {}
+
+std::string AfsRemote::url(const std::string& path) const {
+    Location l = where_;
+    l.path = path;
+    return describe(l);
+}
+
+std::string AfsRemote::afs_path(const std::string& path) const {
+    return "/afs/" + where_.host + (path.empty() ? "" : "/" + path);
+}
+
+template <class T, class Op>
+Result<T> AfsRemote::with_keys(Op&& op) {
+    const auto& keys = setup_.keys;
+    std::optional<Error> last;
+    std::string tried;
+    for (size_t i = 0; i < keys.size(); ++i) {
+        const size_t k = (preferred_key_ + i) % keys.size();
+        Result<T> r = op(keys[k]);
+        if (r || !afs::is_key_error(r.error().code)) {
+            if (r) preferred_key_ = k;
+            return r;
+        }
+        ++op_refused_;
+        tried += (tried.empty() ? "" : ", then ") + afs::client::describe(keys[k]) + " (" + r.error().code.message() + ")";
+        last = std::move(r.error());
+    }
+    // Every key was refused: say which were tried and what each got.
+    if (keys.size() > 1) last->outcome.identity = tried;
+    return tl::unexpected(std::move(*last));
+}
+
+tl::expected<std::optional<RemoteAttr>, std::error_code> AfsRemote::stat(const std::string& path) {
+    const std::string p = afs_path(path);
+    auto node = with_keys<afs::client::Node>([&](const Identity& who) { return client_->resolve(who, p); });
+    if (!node) {
+        if (node.error().code == std::errc::no_such_file_or_directory) return std::optional<RemoteAttr>{};
+        return tl::unexpected(node.error().code);
+    }
+    RemoteAttr a;
+    a.mode = mode_of(node->status);
+    a.size = node->status.length();
+    a.mtime_sec = a.atime_sec = node->status.client_mod_time;  // the Unix mtime clients set
+    a.native = RemoteFile{node->ref, node->status, p, preferred_key_};
+    return std::optional<RemoteAttr>(std::move(a));
+}
+
+tl::expected<std::vector<std::string>, std::error_code> AfsRemote::list(const std::string& path) {
+    const std::string p = afs_path(path);
+    auto node = with_keys<afs::client::Node>([&](const Identity& who) { return client_->resolve(who, p); });
+    if (!node) return tl::unexpected(node.error().code);
+    auto dir = with_keys<afs::client::DirectoryReply>(
+        [&](const Identity& who) { return client_->read_directory(who, node->ref); });
+    if (!dir) return tl::unexpected(dir.error().code);
+    std::vector<std::string> names;
+    for (const auto& e : dir->directory->entries())
+        if (e.name != "." && e.name != "..") names.push_back(e.name);
+    return names;
+}
+
+std::error_code AfsRemote::mkdir(const std::string& path, uint32_t mode) {
+    const std::string p = afs_path(path);
+    auto r = with_keys<afs::client::CreateReply>(
+        [&](const Identity& who) { return client_->make_dir(who, p, afs::client::CreateParams{mode, {}}); });
+    return r ? std::error_code{} : r.error().code;
+}
+
+std::error_code AfsRemote::unlink(const std::string& path) {
+    const std::string p = afs_path(path);
+    auto r = with_keys<afs::client::RemoveReply>([&](const Identity& who) { return client_->remove_file(who, p); });
+    if (!r && r.error().code != std::errc::no_such_file_or_directory) return r.error().code;
+    return {};
+}
+
+std::error_code AfsRemote::set_dir_attrs(const std::string& path, uint32_t mode, std::optional<struct timespec> mtime) {
+    const std::string p = afs_path(path);
+    auto node = with_keys<afs::client::Node>([&](const Identity& who) { return client_->resolve(who, p); });
+    if (!node) return node.error().code;
+    afs::wire::AFSStoreStatus st;
+    st.mask = afs::wire::store_mask::set_mode;
+    st.unix_mode_bits = mode;
+    if (mtime) {
+        st.mask |= afs::wire::store_mask::set_mod_time;
+        st.client_mod_time = static_cast<uint32_t>(mtime->tv_sec);
+    }
+    auto r = with_keys<afs::client::StoreReply>(
+        [&](const Identity& who) { return client_->store_status(who, node->ref, st); });
+    return r ? std::error_code{} : r.error().code;
+}
+
+tl::expected<std::string, std::error_code> AfsRemote::readlink(const std::string&) {
+    return tl::unexpected(std::make_error_code(std::errc::operation_not_supported));
+}
+std::error_code AfsRemote::symlink(const std::string&, const std::string&) {
+    return std::make_error_code(std::errc::operation_not_supported);
+}
+std::error_code AfsRemote::mkfifo(const std::string&, uint32_t) {
+    return std::make_error_code(std::errc::operation_not_supported);
+}
+
+tl::expected<uint64_t, Failure> AfsRemote::upload(Engine& engine, const std::string& local, const struct stat& st,
+                                                  const std::string& remote_path) {
+    const std::string dest = url(remote_path);
+    FdGuard src{::open(local.c_str(), O_RDONLY | O_CLOEXEC | (options_.dereference ? 0 : O_NOFOLLOW))};
+    if (src.fd < 0) return tl::unexpected(failure("cannot open '" + local + "'", last_errno()));
+
+    auto [parent, name] = split_parent(remote_path);
+    const std::string tmp_name = partial_name(name);
+    const std::string tmp = afs_path(parent.empty() ? tmp_name : parent + "/" + tmp_name);
+    const std::string final_path = afs_path(remote_path);
+    afs::client::CreateParams cp{target_mode(st.st_mode, options_.preserve), {}};
+    auto file = with_keys<afs::client::CreateReply>(
+        [&](const Identity& who) { return client_->create_file(who, tmp, cp); });
+    if (!file) return tl::unexpected(afs_failure("cannot upload '" + local + "' to " + dest + " (creating " + tmp_name +
+                                                     ")", file.error()));
+    const size_t creator = preferred_key_;
+
+    afs::netfs::WriteOptions wo;
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    wo.file_length = size;  // every store says so: stores landing out of order never cut each other
+    wo.fsync = options_.fsync;
+    wo.name = dest;
+    if (options_.preserve) wo.mtime = static_cast<uint32_t>(st.st_mtim.tv_sec);
+    auto writer = afs::netfs::AfsWriteBackend::create(client_->client(), file->file, setup_.keys, wo);
+    if (!writer) return tl::unexpected(failure("cannot upload to " + dest, writer.error()));
+    (*writer)->prefer_key(creator);  // it could create the file: it is the likeliest to write it
+
+    // The cache entry is the new file's (its FID survives the rename). Direct writes bypass
+    // the cache stream, so they leave nothing to cache.
+    std::shared_ptr<netfs::cache::Object> cached;
+    if (options_.write_mode == Options::WriteMode::buffered || options_.write_mode == Options::WriteMode::write_through)
+        cached = engine.cache_object(afs::netfs::cache_key(file->file), {}, dest);
+
+    auto remove_tmp = [&] {
+        (void)with_keys<afs::client::RemoveReply>([&](const Identity& who) { return client_->remove_file(who, tmp); });
+    };
+    auto abandon = [&](Failure f) {
+        remove_tmp();
+        engine.finish_cache(cached.get(), false, dest);
+        return tl::unexpected(std::move(f));
+    };
+
+    std::error_code ec = engine.upload(src.fd, size, **writer, (*writer)->max_in_flight_bytes(), cached.get(),
+                                       &interrupted);
+    add_write_stats((*writer)->stats());
+    if (ec == std::errc::io_error && (*writer)->failure().empty())
+        return abandon(failure("'" + local + "' changed size while it was being uploaded to " + dest, ec));
+    if (ec) {
+        Failure f = failure("upload of '" + local + "' to " + dest + " failed", ec);
+        // The backend's account names the file, the server and what every key got.
+        if (!(*writer)->failure().empty()) f.message = "upload of '" + local + "' failed: " + (*writer)->failure();
+        return abandon(f);
+    }
+    if (cached) {
+        // The entry now describes the file as the fileserver holds it (a rename keeps its
+        // FID, length and data version), so the next download is served from the cache.
+        auto now = (*writer)->last_status();
+        if (!now) {
+            auto s = with_keys<afs::client::StatusReply>(
+                [&](const Identity& who) { return client_->fetch_status(who, file->file); });
+            if (s) now = s->status;
+        }
+        if (now) cached->set_coherency(afs::netfs::coherency(*now));
+        else cached->invalidate();
+    }
+    auto renamed = with_keys<afs::client::RenameReply>(
+        [&](const Identity& who) { return client_->rename(who, tmp, final_path); });
+    if (!renamed) return abandon(afs_failure("cannot rename the upload into place at " + dest, renamed.error()));
+    engine.finish_cache(cached.get(), true, dest);
+    return size;
+}
+
+tl::expected<uint64_t, Failure> AfsRemote::download(Engine& engine, const std::string& remote_path,
+                                                    const RemoteAttr& attr, const std::string& local) {
+    const std::string from = url(remote_path);
+    const auto& file = std::any_cast<const RemoteFile&>(attr.native);
+    // The key that could look the file up goes first: it most likely may read it too.
+    std::vector<Identity> keys;
+    for (size_t i = 0; i < setup_.keys.size(); ++i) keys.push_back(setup_.keys[(file.key + i) % setup_.keys.size()]);
+    afs::netfs::ReadOptions ro;
+    ro.name = from;
+    auto reader = afs::netfs::AfsReadBackend::create(client_->client(), file.ref, std::move(keys), ro);
+    if (!reader) return tl::unexpected(failure("cannot read " + from, reader.error()));
+
+    auto out = LocalPartial::create(local);
+    if (!out) return tl::unexpected(out.error());
+    std::shared_ptr<netfs::cache::Object> cached =
+        engine.cache_object(afs::netfs::cache_key(file.ref), afs::netfs::coherency(file.status), from);
+
+    auto got = engine.download(**reader, file.size(), cached.get(), out->fd(), &interrupted);
+    add_read_stats((*reader)->stats());
+    if (!got) {
+        out->abandon();
+        // What reached the cache came from the server and stays valid: keep it.
+        engine.finish_cache(cached.get(), true, from);
+        Failure f = failure("download of " + from + " to '" + local + "' failed", got.error());
+        if (!(*reader)->failure().empty()) f.message = "download of " + from + " failed: " + (*reader)->failure();
+        return tl::unexpected(f);
+    }
+    LocalPartial::Finish fin;
+    fin.size = *got;
+    fin.mode = target_mode(attr.mode, options_.preserve);
+    if (options_.preserve) {
+        fin.mtime = fin.atime = timespec{static_cast<time_t>(attr.mtime_sec), 0};
+    }
+    fin.fsync = options_.fsync;
+    auto done = out->commit(fin);
+    engine.finish_cache(cached.get(), true, from);
+    if (!done) return tl::unexpected(done.error());
+    return *got;
+}
+
+void AfsRemote::add_write_stats(const afs::netfs::AfsWriteStats& s) {
+    writes_.stores += s.stores;
+    writes_.stored += s.stored;
+    writes_.bytes += s.bytes;
+    writes_.refused += s.refused;
+    writes_.key_switches += s.key_switches;
+    writes_.keys_exhausted += s.keys_exhausted;
+    writes_.busy += s.busy;
+    writes_.congestion += s.congestion;
+    writes_.retries += s.retries;
+    writes_.failed += s.failed;
+    for (size_t k = 0; k < s.keys.size() && k < per_key_.size(); ++k) {
+        per_key_[k].stores += s.keys[k].stores;
+        per_key_[k].bytes += s.keys[k].bytes;
+        per_key_[k].refused += s.keys[k].refused;
+    }
+}
+
+void AfsRemote::add_read_stats(const afs::netfs::AfsReadStats& s) {
+    reads_.fetches += s.fetches;
+    reads_.bytes += s.bytes;
+    reads_.refused += s.refused;
+    reads_.key_switches += s.key_switches;
+    reads_.failed += s.failed;
+}
+
+std::string AfsRemote::stats_text() const {
+    // key=value, so that scripts (and our tests) can check what AFS answered.
+    std::ostringstream os;
+    os << "afs: stores=" << writes_.stores << " stored=" << writes_.stored << " store_bytes=" << writes_.bytes
+       << " refused=" << writes_.refused << " key_switches=" << writes_.key_switches
+       << " keys_exhausted=" << writes_.keys_exhausted << " busy=" << writes_.busy
+       << " congestion=" << writes_.congestion << " fetches=" << reads_.fetches << " fetch_bytes=" << reads_.bytes
+       << " fetch_refused=" << reads_.refused << " lookup_refused=" << op_refused_ << "\n";
+    for (size_t k = 0; k < per_key_.size(); ++k)
+        os << "afs key " << k + 1 << " (" << afs::client::describe(setup_.keys[k]) << "): stores=" << per_key_[k].stores
+           << " bytes=" << per_key_[k].bytes << " refused=" << per_key_[k].refused << "\n";
+    return os.str();
+}
+
+}  // namespace netcp
