@@ -6,8 +6,10 @@
 #   bench/bench-afs.sh [SIZE_MIB] [RUNS]     defaults: 1024 MiB, 5 runs
 #
 # Rows: libafs anonymous (rxnull) in anon-rw, the same file size through `afsio write` /
-# `afsio read` (anonymous: afsio has no -localauth), and libafs as bob with rxkad clear,
-# auth and crypt in bob-only. Knobs: NETCP_BUILD_DIR (default build/release, configured
+# `afsio read` (anonymous: afsio has no -localauth), libafs as bob with rxkad clear,
+# auth and crypt in bob-only, and the netcp command (afs:// through netfs-core, buffered
+# upload into a temporary name renamed into place, download to a local file) anonymously
+# and as bob at each level. Knobs: NETCP_BUILD_DIR (default build/release, configured
 # with the release preset if missing), BENCH_LEVELS (default "clear auth crypt"),
 # BENCH_CHUNK_MIB / BENCH_DEPTH (libafs: bytes per FetchData64/StoreData64 call, calls in
 # flight; default 16 and 2).
@@ -30,8 +32,9 @@ if [[ ! -f "$build/CMakeCache.txt" ]]; then
 fi
 lock=()
 command -v flock >/dev/null && lock=(flock /tmp/netcp-build.lock)
-"${lock[@]}" cmake --build "$build" --target afs_bench >/dev/null
+"${lock[@]}" cmake --build "$build" --target afs_bench netcp >/dev/null
 bench=$PWD/$build/tests/integration/afs/afs_bench
+netcp=$PWD/$build/cli/netcp
 [[ -x "$bench" ]] || { echo "no $bench (tests not configured in $build?)" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/netcp-bench-afs-XXXXXX)
@@ -85,6 +88,21 @@ for level in $levels; do
     measure "libafs fetch (rxkad $level)" self "$bench" "$env_file" fetch "$f" "$size_mib" "$level" bob "$chunk" "$depth"
 done
 
+# netcp afs://: a local source file of the same size, uploaded and downloaded whole.
+head -c "$bytes" /dev/urandom >"$work/src.bin"
+afs_url() { echo "afs://${1#/afs/}"; }
+nc=("$netcp" --vlserver "$AFS_VLSERVER")
+measure "netcp upload (rxnull)" wall "${nc[@]}" "$work/src.bin" "$(afs_url "$AFS_ANON_RW_DIR/bench-netcp.bin")"
+measure "netcp download (rxnull)" wall "${nc[@]}" "$(afs_url "$AFS_ANON_RW_DIR/bench-netcp.bin")" "$work/out.bin"
+for level in $levels; do
+    keyed=("${nc[@]}" --localauth "$AFS_KEYFILE" --user bob --security "$level")
+    measure "netcp upload (rxkad $level)" wall "${keyed[@]}" "$work/src.bin" \
+        "$(afs_url "$AFS_BOB_ONLY_DIR/bench-netcp-$level.bin")"
+    measure "netcp download (rxkad $level)" wall "${keyed[@]}" "$(afs_url "$AFS_BOB_ONLY_DIR/bench-netcp-$level.bin")" \
+        "$work/out.bin"
+done
+cmp -s "$work/src.bin" "$work/out.bin" || { echo "netcp's download differs from the source" >&2; exit 1; }
+
 rate() { awk -v b="$bytes" -v s="$1" 'BEGIN {printf "%.1f", b / s / 1e6}'; }
 printf '\n%s MiB file, median of %s runs, on %s (%s cores); libafs: %s MiB per call, %s in flight\n' \
     "$size_mib" "$runs" "$(uname -n)" "$(nproc)" "$chunk" "$depth"
@@ -102,5 +120,11 @@ row "afsio read" ""
 for level in $levels; do
     row "libafs store (rxkad $level)" "afsio write"
     row "libafs fetch (rxkad $level)" "afsio read"
+done
+row "netcp upload (rxnull)" "afsio write"
+row "netcp download (rxnull)" "afsio read"
+for level in $levels; do
+    row "netcp upload (rxkad $level)" "afsio write"
+    row "netcp download (rxkad $level)" "afsio read"
 done
 echo "afsio write above 64 MiB writes a wrong file (OpenAFS 1.8.9); only its time is used."

@@ -21,7 +21,7 @@ namespace {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || !defined(NDEBUG)
 constexpr uint64_t big_size = 32u << 20;  // sanitizers and debug builds are several times slower
 #else
-constexpr uint64_t big_size = 256u << 20;
+constexpr uint64_t big_size = 1024u << 20;  // the 1 GiB round trips the AFS adapter issue asks for
 #endif
 
 // "/afs/test.afs/x" as netcp's afs://test.afs/x.
@@ -71,7 +71,9 @@ TEST_CASE("a large file goes up and comes back identical, buffered and direct, a
     const auto src = tmp / "big";
     testutil::write_random_file(src, big_size, 41);
     const std::string sum = testutil::sha256_file(src);
-    const std::string args = base_args(cell, {"alice"});
+    // rxkad clear: the bytes are checksummed, not encrypted, so a GiB costs seconds, not
+    // minutes (crypt is covered by the security-levels case).
+    const std::string args = base_args(cell, {"alice"}) + " --security clear";
     const double mb = double(big_size) / 1e6;
 
     for (const std::string mode : {"", "--direct"}) {
