@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "exit_codes.hpp"
+#include "local_io.hpp"
 #include "local_partial.hpp"
 
 namespace netcp {
@@ -150,14 +151,7 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
     } else {
         got = c.read_into(*file, 0, [&](uint64_t pos, std::span<const std::byte> data) -> std::error_code {
             if (interrupted()) return std::make_error_code(std::errc::interrupted);
-            size_t done = 0;
-            while (done < data.size()) {
-                ssize_t n = ::pwrite(out->fd(), data.data() + done, data.size() - done, static_cast<off_t>(pos + done));
-                if (n < 0 && errno == EINTR) continue;
-                if (n < 0) return last_errno();
-                done += static_cast<size_t>(n);
-            }
-            return {};
+            return write_fully(out->fd(), pos, data);
         }, options.depth, attr.size);
     }
     if (!got) return abandon("download of " + from + " to '" + local + "' failed", got.error());

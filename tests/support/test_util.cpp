@@ -94,21 +94,26 @@ std::string sha256_hex(std::span<const std::byte> data) {
     return hex(md, n);
 }
 
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) { EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr); }
+Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
+void Sha256::update(std::span<const std::byte> data) { EVP_DigestUpdate(ctx_, data.data(), data.size()); }
+std::string Sha256::hex() {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_DigestFinal_ex(ctx_, md, &n);
+    return testutil::hex(md, n);
+}
+
 std::string sha256_file(const std::filesystem::path& path) {
     std::ifstream f(path, std::ios::binary);
     if (!f) throw std::runtime_error("cannot read " + path.string());
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+    Sha256 h;
     std::vector<char> buf(1 << 20);
     while (f) {
         f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-        EVP_DigestUpdate(ctx, buf.data(), static_cast<size_t>(f.gcount()));
+        h.update(std::as_bytes(std::span(buf.data(), static_cast<size_t>(f.gcount()))));
     }
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned n = 0;
-    EVP_DigestFinal_ex(ctx, md, &n);
-    EVP_MD_CTX_free(ctx);
-    return hex(md, n);
+    return h.hex();
 }
 
 CommandResult run(const std::string& command) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+struct evp_md_ctx_st;  // OpenSSL's EVP_MD_CTX
+
 namespace testutil {
 
 // A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
@@ -33,6 +35,20 @@ void write_file(const std::filesystem::path& path, const std::string& text);
 std::vector<std::byte> read_file(const std::filesystem::path& path);
 std::string sha256_hex(std::span<const std::byte> data);
 std::string sha256_file(const std::filesystem::path& path);
+
+// SHA-256 of data that arrives in pieces (a file too big to hold whole).
+class Sha256 {
+public:
+    Sha256();
+    ~Sha256();
+    Sha256(const Sha256&) = delete;
+    Sha256& operator=(const Sha256&) = delete;
+    void update(std::span<const std::byte> data);
+    std::string hex();  // once, at the end
+
+private:
+    ::evp_md_ctx_st* ctx_;
+};
 
 // Runs a shell command; returns its exit status and collects stdout+stderr.
 struct CommandResult {

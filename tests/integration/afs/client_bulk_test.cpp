@@ -33,26 +33,7 @@ void fill(std::span<std::byte> out, uint64_t offset, uint64_t seed) {
     }
 }
 
-class Sha256 {
-public:
-    Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
-    void update(std::span<const std::byte> b) { EVP_DigestUpdate(ctx_.get(), b.data(), b.size()); }
-    std::string hex() {
-        unsigned char md[32];
-        unsigned len = 0;
-        EVP_DigestFinal_ex(ctx_.get(), md, &len);
-        static const char* digits = "0123456789abcdef";
-        std::string out;
-        for (unsigned i = 0; i < len; ++i) {
-            out += digits[md[i] >> 4];
-            out += digits[md[i] & 15];
-        }
-        return out;
-    }
-
-private:
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx_;
-};
+using testutil::Sha256;
 
 void round_trip(const std::string& dir, const Identity& who, const std::string& label) {
     const auto& cell = AfsCell::get();

@@ -59,26 +59,7 @@ void fill_pattern(uint64_t seed, uint64_t pos, std::span<std::byte> dst) {
     }
 }
 
-class Sha256 {
-public:
-    Sha256() : ctx_(EVP_MD_CTX_new(), EVP_MD_CTX_free) { EVP_DigestInit_ex(ctx_.get(), EVP_sha256(), nullptr); }
-    void update(std::span<const std::byte> b) { EVP_DigestUpdate(ctx_.get(), b.data(), b.size()); }
-    std::string hex() {
-        unsigned char md[EVP_MAX_MD_SIZE];
-        unsigned int n = 0;
-        EVP_DigestFinal_ex(ctx_.get(), md, &n);
-        static const char* digits = "0123456789abcdef";
-        std::string out;
-        for (unsigned i = 0; i < n; ++i) {
-            out += digits[md[i] >> 4];
-            out += digits[md[i] & 15];
-        }
-        return out;
-    }
-
-private:
-    std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx_;
-};
+using testutil::Sha256;
 
 std::string pattern_sha(uint64_t seed, uint64_t size) {
     Sha256 h;

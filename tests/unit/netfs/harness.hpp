@@ -136,6 +136,18 @@ struct Harness {
     uint64_t model_size = 0;
 };
 
+// Reads the whole file through its buffered read path, `chunk` bytes per call.
+inline std::vector<std::byte> read_all(netfs::File& f, size_t chunk = 1 << 20) {
+    std::vector<std::byte> out(f.size());
+    for (uint64_t pos = 0; pos < out.size();) {
+        auto r = f.read(pos, std::span(out).subspan(pos, std::min<size_t>(chunk, out.size() - pos)));
+        REQUIRE_MESSAGE(r, r.error().message());
+        REQUIRE(*r > 0);
+        pos += *r;
+    }
+    return out;
+}
+
 inline std::vector<std::byte> bytes(size_t n, uint64_t seed) {
     std::vector<std::byte> v(n);
     std::mt19937_64 rng(seed);

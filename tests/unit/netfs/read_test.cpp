@@ -13,17 +13,6 @@ using namespace testnetfs;
 
 namespace {
 
-std::vector<std::byte> read_all(netfs::File& f, size_t chunk) {
-    std::vector<std::byte> out(f.size());
-    for (uint64_t pos = 0; pos < out.size();) {
-        auto r = f.read(pos, std::span(out).subspan(pos, std::min<size_t>(chunk, out.size() - pos)));
-        REQUIRE_MESSAGE(r, r.error().message());
-        REQUIRE(*r > 0);
-        pos += *r;
-    }
-    return out;
-}
-
 netfs::FileOptions read_options(FakeReader& reader, FakeCache* cache, uint64_t size) {
     netfs::FileOptions fo;
     fo.reader = &reader;

@@ -11,11 +11,14 @@
 #include <vector>
 
 #include "fake_read.hpp"
+#include "harness.hpp"  // read_all
 #include "netfs/cache/cache.hpp"
 #include "netfs/file.hpp"
 #include "test_util.hpp"
 
 namespace cachetest {
+
+using testnetfs::read_all;
 
 using netfs::cache::Cache;
 using netfs::cache::Coherency;
@@ -46,17 +49,6 @@ inline netfs::FileOptions read_options(testnetfs::FakeReader& reader, Object* ca
     fo.remote_size = size;
     fo.folio_size = 256 << 10;
     return fo;
-}
-
-inline std::vector<std::byte> read_all(netfs::File& f, size_t chunk = 1 << 20) {
-    std::vector<std::byte> out(f.size());
-    for (uint64_t pos = 0; pos < out.size();) {
-        auto r = f.read(pos, std::span(out).subspan(pos, std::min<size_t>(chunk, out.size() - pos)));
-        REQUIRE_MESSAGE(r, r.error().message());
-        REQUIRE(*r > 0);
-        pos += *r;
-    }
-    return out;
 }
 
 struct ReadResult {
