@@ -8,43 +8,17 @@
 #include <sstream>
 #include <vector>
 
+#include "local_io.hpp"
 #include "netfs/file.hpp"
 
 namespace netcp {
 
 namespace {
 
-std::error_code last_errno() { return {errno, std::generic_category()}; }
-
-// Reads exactly buf.size() bytes at pos (the file may not shrink under us).
-std::error_code read_fully(int fd, uint64_t pos, std::span<std::byte> buf) {
-    size_t done = 0;
-    while (done < buf.size()) {
-        ssize_t n = ::pread(fd, buf.data() + done, buf.size() - done, static_cast<off_t>(pos + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return last_errno();
-        if (n == 0) return std::make_error_code(std::errc::io_error);  // it shrank while we copied it
-        done += static_cast<size_t>(n);
-    }
-    return {};
-}
-
 constexpr size_t chunk_size = 1u << 20;        // buffered and write-through: read and write 1 MiB at a time
 constexpr size_t direct_chunk = 4u << 20;      // direct: each write is its own request of 4 MiB
 constexpr size_t direct_window = 4;            // direct writes in flight
 constexpr size_t read_chunk = 1u << 20;        // downloads through netfs: read and write 1 MiB at a time
-
-// Writes all of data at pos.
-std::error_code write_fully(int fd, uint64_t pos, std::span<const std::byte> data) {
-    size_t done = 0;
-    while (done < data.size()) {
-        ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, static_cast<off_t>(pos + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return last_errno();
-        done += static_cast<size_t>(n);
-    }
-    return {};
-}
 
 }  // namespace
 
@@ -173,8 +147,11 @@ netfs::result<uint64_t> Engine::download(netfs::ReadBackend& reader, uint64_t si
     fo.remote_size = size;
     fo.folio_size = 256u << 10;
     fo.readahead_max = 8u << 20;
-    fo.cache_limit = 32u << 20;          // read once and written out: keep little
     fo.cache_backlog_limit = 64u << 20;  // beyond this the cache is skipped, never waited for
+    // Read once and written out, so keep little; but the limit counts folios waiting to be
+    // copied to the cache too, so it must hold that backlog plus the readahead window, or
+    // folios read ahead are dropped before the reader gets them and read twice.
+    fo.cache_limit = fo.cache_backlog_limit + 2 * fo.readahead_max;
     fo.dirty_background = 4u << 20;      // copy-to-cache starts early, in the background
     if (cache) max_streams_used_ = std::max<size_t>(max_streams_used_, 2);
     netfs::File file(*ctx_, fo);
