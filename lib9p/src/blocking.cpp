@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 #include <tuple>
+#include <unordered_set>
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
@@ -189,6 +190,11 @@ result<std::vector<Dirent>> BlockingClient::readdir(const Fid& dir) {
     if (auto o = open(*clone, open_flags::rdonly | open_flags::directory); !o) return fail(o.error());
     std::vector<Dirent> all;
     uint64_t cookie = 0;
+    // A server whose listing never ends (a cookie that does not move, the same batch again,
+    // names without end) must not grow memory for ever: a cookie seen before, or more
+    // entries than any real directory holds, ends the listing with an error.
+    std::unordered_set<uint64_t> cookies{0};
+    size_t name_bytes = 0;
     for (;;) {
         Waiter<std::vector<Dirent>> w;
         client_->async_readdir(clone->number(), cookie, w.handler());
@@ -196,8 +202,14 @@ result<std::vector<Dirent>> BlockingClient::readdir(const Fid& dir) {
         if (ec) return fail(ec);
         if (batch.empty()) break;
         cookie = batch.back().offset;
-        for (auto& d : batch)
-            if (d.name != "." && d.name != "..") all.push_back(std::move(d));
+        if (!cookies.insert(cookie).second) return fail(errc::endless_listing);
+        for (auto& d : batch) {
+            if (d.name == "." || d.name == "..") continue;
+            name_bytes += d.name.size();
+            if (all.size() >= max_listing_entries || name_bytes > max_listing_name_bytes)
+                return fail(errc::endless_listing);
+            all.push_back(std::move(d));
+        }
     }
     return all;
 }

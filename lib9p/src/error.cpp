@@ -26,6 +26,9 @@ public:
             case errc::cancelled: return "9P request cancelled";
             case errc::short_transfer: return "server transferred fewer bytes than requested";
             case errc::protocol_violation: return "server violated the 9P protocol";
+            case errc::endless_listing:
+                return "the server's directory listing does not end (a repeated cookie, or more entries than any "
+                       "directory holds)";
         }
         return "unknown 9P error " + std::to_string(ev);
     }

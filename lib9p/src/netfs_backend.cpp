@@ -52,7 +52,9 @@ void NetfsWriteBackend::return_credit() {
 }
 
 bool NetfsWriteBackend::connection_lost(std::error_code ec) {
-    return ec == errc::connection_closed || ec == errc::not_connected || ec == errc::timed_out;
+    // A protocol violation (a stray reply) ends the connection too: the client drops it.
+    return ec == errc::connection_closed || ec == errc::not_connected || ec == errc::timed_out ||
+           ec == errc::protocol_violation;
 }
 
 void NetfsWriteBackend::issue_write(netfs::Subrequest& sreq) {

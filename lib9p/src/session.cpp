@@ -15,10 +15,14 @@ size_t Session::OutFrame::size() const {
 
 Session::Session(Options options) : options_(options) {
     options_.max_in_flight = std::clamp<size_t>(options_.max_in_flight, 1, 0x7FFF);
-    // Tags 0..max-1 for requests, max..2*max-1 for flushes: at most one flush per request.
-    for (size_t i = options_.max_in_flight; i-- > 0;) free_tags_.push_back(static_cast<uint16_t>(i));
-    for (size_t i = 2 * options_.max_in_flight; i-- > options_.max_in_flight;)
-        free_flush_tags_.push_back(static_cast<uint16_t>(i));
+}
+
+uint16_t Session::take_tag() {
+    for (;;) {
+        const uint16_t t = next_tag_++;
+        if (next_tag_ == notag) next_tag_ = 0;
+        if (t != notag && !by_tag_.contains(t)) return t;
+    }
 }
 
 Session::Clock::time_point Session::deadline_from(Clock::time_point now) const {
@@ -41,7 +45,7 @@ Session::RequestId Session::submit(Message request, Completion done, Clock::time
     p.unsent = std::move(request);
     p.gather = std::move(gather);
     ++stats_.requests;
-    if (p.type == MsgType::Tversion || !free_tags_.empty()) {
+    if (p.type == MsgType::Tversion || request_tags_ < options_.max_in_flight) {
         assign_tag_and_queue(p);
     } else {
         waiting_.push_back(id);
@@ -54,8 +58,8 @@ void Session::assign_tag_and_queue(Pending& p) {
     if (p.type == MsgType::Tversion) {
         p.tag = notag;
     } else {
-        p.tag = free_tags_.back();
-        free_tags_.pop_back();
+        p.tag = take_tag();
+        ++request_tags_;
     }
     std::error_code ec;
     if (auto* w = std::get_if<Twrite>(&m)) {
@@ -102,19 +106,15 @@ std::vector<Session::OutFrame> Session::take_output() {
     return frames;
 }
 
-void Session::release_tag(uint16_t tag) {
+void Session::release_tag(uint16_t tag, bool request) {
     by_tag_.erase(tag);
-    if (tag == notag) return;
-    if (tag >= options_.max_in_flight) {
-        free_flush_tags_.push_back(tag);
-    } else {
-        free_tags_.push_back(tag);
-        start_waiting();
-    }
+    if (tag == notag || !request) return;
+    --request_tags_;
+    start_waiting();
 }
 
 void Session::start_waiting() {
-    while (!free_tags_.empty() && !waiting_.empty()) {
+    while (request_tags_ < options_.max_in_flight && !waiting_.empty()) {
         RequestId id = waiting_.front();
         waiting_.pop_front();
         auto it = by_id_.find(id);
@@ -132,7 +132,7 @@ void Session::complete(RequestId id, std::error_code ec, const Message* reply) {
     }
     // A request being flushed keeps its tag until the Rflush: the server may still answer.
     const bool keep_tag = p.flushed_by != 0 && by_id_.contains(p.flushed_by);
-    if (p.state != State::waiting_tag && !keep_tag) release_tag(p.tag);
+    if (p.state != State::waiting_tag && !keep_tag) release_tag(p.tag, p.flush_of == 0);
     if (ec) ++stats_.errors;
     if (p.done) p.done(ec, reply);
 }
@@ -146,8 +146,7 @@ void Session::send_flush(Pending& p, std::error_code reason, Clock::time_point n
     f.type = MsgType::Tflush;
     f.flush_of = p.id;
     f.flushed_tag = p.tag;
-    f.tag = free_flush_tags_.back();
-    free_flush_tags_.pop_back();
+    f.tag = take_tag();
     f.deadline = options_.flush_timeout == Clock::duration::zero() ? Clock::time_point::max()
                                                                    : now + options_.flush_timeout;
     by_tag_[f.tag] = fid;
@@ -186,11 +185,17 @@ std::error_code Session::on_frame(std::span<const std::byte> bytes, Clock::time_
     auto frame = decode(bytes);
     if (!frame) return frame.error();
     stats_.bytes_in += bytes.size();
+    // A reply nobody is waiting for (a duplicate, a reply to a request never sent, or one
+    // for a request already answered whose tag is kept until its Rflush) means the stream
+    // cannot be trusted to pair replies with requests any more: the connection must end.
     auto t = by_tag_.find(frame->tag);
-    if (t == by_tag_.end()) return {};  // nobody waits on this tag: a confused server; ignore it
+    if (t == by_tag_.end()) return errc::protocol_violation;
     auto it = by_id_.find(t->second);
-    if (it == by_id_.end() || it->second.state == State::queued || it->second.state == State::waiting_tag)
-        return {};
+    if (it == by_id_.end()) {
+        // The request was answered and then flushed; only its Rflush may still come.
+        return errc::protocol_violation;
+    }
+    if (it->second.state == State::queued || it->second.state == State::waiting_tag) return errc::protocol_violation;
     Pending& p = it->second;
     ++stats_.replies;
 
@@ -205,7 +210,7 @@ std::error_code Session::on_frame(std::span<const std::byte> bytes, Clock::time_
             complete(orig, o->second.flush_reason, nullptr);
         } else {
             // The request was answered before the Rflush and kept its tag until now.
-            release_tag(orig_tag);
+            release_tag(orig_tag, true);
         }
         return {};
     }
@@ -253,6 +258,7 @@ void Session::fail_all(std::error_code ec) {
     for (RequestId id : ids) complete(id, ec, nullptr);
     by_id_.clear();
     by_tag_.clear();
+    request_tags_ = 0;
     waiting_.clear();
     out_.clear();
     on_wire_ = 0;

@@ -78,8 +78,12 @@ public:
     result<size_t> write(const Fid& fid, uint64_t offset, std::span<const std::byte> data);
     result<Rgetattr> getattr(const Fid& fid, uint64_t mask = getattr::all);
     std::error_code setattr(const Fid& fid, Tsetattr attrs);  // attrs.fid is filled in
-    // Every entry of an open directory fid, "." and ".." left out.
+    // Every entry of directory `dir`, "." and ".." left out. Names are as the server sent
+    // them: a caller that builds local paths from them must check each (is_valid_name).
+    // errc::endless_listing if a cookie repeats or the listing passes the limits below.
     result<std::vector<Dirent>> readdir(const Fid& dir);
+    static constexpr size_t max_listing_entries = 10'000'000;
+    static constexpr size_t max_listing_name_bytes = size_t{1} << 30;
     std::error_code fsync(const Fid& fid, bool datasync = false);
     result<Rstatfs> statfs(const Fid& fid);
     result<Qid> mkdir(const Fid& dir, std::string_view name, uint32_t mode, uint32_t gid);

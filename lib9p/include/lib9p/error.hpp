@@ -38,6 +38,7 @@ enum class errc {
     cancelled,           // the caller cancelled the request (it was flushed)
     short_transfer,      // the server moved fewer bytes than asked and no more will come
     protocol_violation,  // the server broke the protocol (for example an Rwrite count above the request)
+    endless_listing,     // a directory listing did not end (a cookie repeated, or beyond any real size)
 };
 
 const std::error_category& category() noexcept;

@@ -111,7 +111,8 @@ private:
     void assign_tag_and_queue(Pending& p);
     void start_waiting();
     void complete(RequestId id, std::error_code ec, const Message* reply);
-    void release_tag(uint16_t tag);
+    uint16_t take_tag();
+    void release_tag(uint16_t tag, bool request);
     void send_flush(Pending& p, std::error_code reason, Clock::time_point now);
     Clock::time_point deadline_from(Clock::time_point now) const;
 
@@ -121,8 +122,13 @@ private:
     RequestId next_id_ = 1;
     std::unordered_map<RequestId, Pending> by_id_;
     std::unordered_map<uint16_t, RequestId> by_tag_;
-    std::vector<uint16_t> free_tags_;      // for requests
-    std::vector<uint16_t> free_flush_tags_;  // reserved so a flush never waits for a tag
+    // Tags cycle through the whole 16-bit space: a tag freed by a reply is the last to be
+    // used again, so a stray or duplicated reply finds no request under its tag and is
+    // the protocol violation it is, instead of being taken for a later request's answer.
+    // Requests in flight are limited to max_in_flight; flushes take tags beyond that, so
+    // a flush never waits (2 * 0x7FFF tags in use at most: one is always free).
+    uint16_t next_tag_ = 0;
+    size_t request_tags_ = 0;              // tags held by requests (not flushes, not Tversion)
     std::deque<RequestId> waiting_;        // requests without a tag, in arrival order
     std::deque<RequestId> out_;            // queued frames, in send order
     size_t on_wire_ = 0;                   // requests whose frames went to the transport

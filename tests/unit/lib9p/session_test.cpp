@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <set>
 
 #include "lib9p/session.hpp"
 #include "lib9p/wire.hpp"
@@ -98,7 +99,7 @@ TEST_CASE("more requests than tags wait for a tag, in order") {
     auto second = h.sent();
     REQUIRE(second.size() == 1);
     CHECK(std::get<Tclunk>(second[0].msg).fid == 2);
-    CHECK(second[0].tag == first[1].tag);  // the freed tag is reused
+    CHECK(second[0].tag != first[1].tag);  // a freed tag is the last to be used again
     h.reply(first[0].tag, Rclunk{});
     h.reply(second[0].tag, Rclunk{});
     auto third = h.sent();
@@ -150,7 +151,7 @@ TEST_CASE("flush: a reply before the Rflush wins, and the tag stays reserved unt
     h.reply(flush[0].tag, Rflush{});
     auto next = h.sent();
     REQUIRE(next.size() == 1);
-    CHECK(next[0].tag == f[0].tag);
+    CHECK(next[0].tag != f[0].tag);
     h.reply(next[0].tag, Rclunk{});
     CHECK(h.out[1].calls == 1);
     CHECK(h.out[0].calls == 1);
@@ -225,15 +226,58 @@ TEST_CASE("a Twrite is sent as a header plus the caller's own buffers") {
     }
 }
 
-TEST_CASE("garbage from the server is reported, a reply for an unknown tag is ignored") {
+TEST_CASE("garbage from the server is reported, a reply for an unknown tag is a protocol violation") {
     Harness h;
     h.submit(0, Tclunk{1});
     auto f = h.sent();
     std::vector<std::byte> junk{std::byte{9}, std::byte{0}, std::byte{0}, std::byte{0}, std::byte{250},
                                 std::byte{0}, std::byte{0}, std::byte{0}, std::byte{0}};
     CHECK(h.s.on_frame(junk, h.now) == errc::unknown_type);
-    CHECK(!h.s.on_frame(*encode(999, Rclunk{}), h.now));
+    CHECK(h.s.on_frame(*encode(999, Rclunk{}), h.now) == errc::protocol_violation);
     CHECK(h.out[0].calls == 0);
     h.reply(f[0].tag, Rclunk{});
+    CHECK(h.out[0].calls == 1);
+}
+
+TEST_CASE("a reply that arrives twice is never taken for a later request's") {
+    // The tag of an answered request is not handed out again until every other tag was
+    // used, so the duplicate finds nobody waiting under its tag.
+    Harness h(Session::Options{8192, 4, {}, 10s});
+    h.submit(0, Tread{1, 0, 10});
+    auto first = h.sent();
+    REQUIRE(first.size() == 1);
+    const auto original = *encode(first[0].tag, Rread{{}});
+    REQUIRE(!h.s.on_frame(original, h.now));
+    CHECK(h.out[0].calls == 1);
+    std::set<uint16_t> seen{first[0].tag};
+    for (int i = 1; i <= 1000; ++i) {  // later requests, answered in turn: none reuses the tag
+        h.submit(i, Tclunk{static_cast<uint32_t>(i)});
+        auto f = h.sent();
+        REQUIRE(f.size() == 1);
+        CHECK(f[0].tag != first[0].tag);
+        CHECK(seen.insert(f[0].tag).second);
+        h.reply(f[0].tag, Rclunk{});
+    }
+    h.submit(1001, Tread{1, 0, 10});
+    auto pending = h.sent();
+    REQUIRE(pending.size() == 1);
+    CHECK(h.s.on_frame(original, h.now) == errc::protocol_violation);  // the duplicate, late
+    CHECK(h.out[1001].calls == 0);
+}
+
+TEST_CASE("tags wrap around the 16-bit space, skipping NOTAG and tags still in use") {
+    Harness h(Session::Options{8192, 2, {}, 10s});
+    h.submit(0, Tclunk{0});  // held for the whole test
+    auto held = h.sent();
+    REQUIRE(held.size() == 1);
+    for (int i = 1; i <= 70000; ++i) {
+        h.submit(i, Tclunk{static_cast<uint32_t>(i)});
+        auto f = h.sent();
+        REQUIRE(f.size() == 1);
+        REQUIRE(f[0].tag != notag);
+        REQUIRE(f[0].tag != held[0].tag);
+        h.reply(f[0].tag, Rclunk{});
+    }
+    h.reply(held[0].tag, Rclunk{});
     CHECK(h.out[0].calls == 1);
 }
