@@ -3,12 +3,14 @@
 // A sequential reader gets a readahead window that doubles up to readahead_max; folios in
 // the window are filled asynchronously (the reader waits only for the folio it needs
 // next). A folio the cache holds whole is filled from the cache, in the reader's thread
-// (a local read); otherwise from the server in max_read pieces straight into the folio.
+// (a local read); otherwise from the server in max_read pieces straight into the folio;
+// a short answer is asked again for the rest, and the file ending early is an error.
 // Folios filled from the server are marked copy-to-cache and left dirty for stream 1
 // only: writeback stores them in the cache, never on the server, and never stalls the
 // reader (past cache_backlog_limit, new pages are simply not cached).
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include "engine.hpp"
@@ -26,6 +28,20 @@ struct FillState {
     std::error_code error;
     std::vector<std::byte> bounce;  // for a folio that already holds some valid bytes
 };
+
+// Reads all of dst from pos, asking again after each short answer (a server may send
+// fewer bytes than asked anywhere in a file). No progress before dst is full means the
+// file ended before the size it had when the read began: it changed, and that is an
+// error, never zeros. Every answer moves at least one byte, so this ends.
+void read_whole(ReadBackend* reader, uint64_t pos, std::span<std::byte> dst,
+                std::function<void(std::error_code)> done) {
+    reader->read(pos, dst, [reader, pos, dst, done = std::move(done)](std::error_code ec, size_t got) mutable {
+        if (!ec && got > dst.size()) ec = make_error_code(std::errc::protocol_error);  // more than asked
+        else if (!ec && got == 0) ec = make_error_code(errc::remote_changed);
+        if (ec || got == dst.size()) return done(ec);
+        read_whole(reader, pos + got, dst.subspan(got), std::move(done));
+    });
+}
 }  // namespace
 
 ReadStats File::read_stats() const {
@@ -64,7 +80,9 @@ result<size_t> File::read(uint64_t pos, std::span<std::byte> out) {
             if (f->read_failed) {
                 ra_next_ = UINT64_MAX;
                 if (done > 0) return done;
-                return fail(make_error_code(std::errc::io_error));
+                // The fill's own error (the latest one) says more than a bare EIO.
+                const bool ours = read_error_ && read_error_pos_ == f->pos;
+                return fail(ours ? std::exchange(read_error_, {}) : make_error_code(std::errc::io_error));
             }
             continue;
         }
@@ -178,9 +196,7 @@ void File::fill_folio(const FolioRef& f, bool from_cache) {
     for (uint64_t off = 0; off < len; off += piece) {
         const uint64_t n = std::min(piece, len - off);
         auto dst = std::span(base + off, n);
-        options_.reader->read(f->pos + off, dst, [this, f, st, dst](std::error_code ec, size_t got) {
-            // A short answer is the end of the file: the rest of the folio reads as zeros.
-            if (!ec && got < dst.size()) std::memset(dst.data() + got, 0, dst.size() - got);
+        read_whole(options_.reader, f->pos + off, dst, [this, f, st](std::error_code ec) {
             bool last;
             {
                 std::lock_guard lock(st->mu);

@@ -20,6 +20,7 @@ enum class errc {
     stream_unavailable,    // the upload stream could not be started for this request
     retry,                 // adapters may fail with this to ask for a retry whatever the cause
     cancelled,             // the request was abandoned (context shutting down)
+    remote_changed,        // the remote file ended before its known size: it changed while being read
 };
 
 const std::error_category& category() noexcept;

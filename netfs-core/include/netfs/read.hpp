@@ -15,8 +15,10 @@ public:
     // The largest read one call should ask for (9P: msize - 24).
     virtual uint64_t max_read() const = 0;
     // Reads up to dst.size() bytes at pos into dst and calls done(error, bytes) exactly
-    // once, from any thread. Fewer bytes than asked means the end of the file (a short
-    // answer before it is asked again for the rest).
+    // once, from any thread. A server may legally answer with fewer bytes than asked
+    // (9P: only a count of 0 means the end of the file), so netfs asks again for the rest;
+    // 0 bytes before the size the file had when the read began is errc::remote_changed,
+    // never zeros.
     virtual void read(uint64_t pos, std::span<std::byte> dst, std::function<void(std::error_code, size_t)> done) = 0;
 };
 

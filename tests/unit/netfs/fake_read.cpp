@@ -46,7 +46,10 @@ void FakeReader::serve(Job j) {
         --fail_next;
         return j.done(std::make_error_code(std::errc::io_error), 0);
     }
-    const size_t n = j.pos >= content.size() ? 0 : std::min<size_t>(j.dst.size(), content.size() - j.pos);
+    const uint64_t end = std::min<uint64_t>(content.size(), end_at.load());
+    size_t n = j.pos >= end ? 0 : std::min<size_t>(j.dst.size(), end - j.pos);
+    if (const size_t most = short_max.load(); most > 0 && n > 0)
+        n = std::min(n, 1 + static_cast<size_t>((j.pos * 2654435761u) % most));
     std::memcpy(j.dst.data(), content.data() + j.pos, n);
     bytes += n;
     j.done({}, n);

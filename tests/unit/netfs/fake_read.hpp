@@ -24,6 +24,10 @@ public:
 
     std::atomic<uint64_t> reads{0}, bytes{0};
     std::atomic<int> fail_next{0};  // the next N reads fail with EIO
+    // A server that answers with fewer bytes than asked (1..short_max, varying; 0: never),
+    // and one whose file now ends at end_at although the reader was told a larger size.
+    std::atomic<size_t> short_max{0};
+    std::atomic<uint64_t> end_at{UINT64_MAX};
     std::vector<std::byte> content;
 
 private:

@@ -161,3 +161,53 @@ TEST_CASE("a read-only file refuses writes") {
     netfs::File f(ctx, read_options(reader, nullptr, content.size()));
     CHECK(f.write(0, content).error() == std::errc::read_only_file_system);
 }
+
+TEST_CASE("a server answering with fewer bytes than asked is asked again: no zeros, none cached") {
+    auto content = bytes((2 << 20) + 777, 31);
+    for (bool threaded : {false, true}) {
+        CAPTURE(threaded);
+        FakeReader reader(content, 16 << 10, threaded);
+        reader.short_max = 3000;
+        FakeCache cache(content.size());
+        {
+            netfs::Context ctx;
+            netfs::File f(ctx, read_options(reader, &cache, content.size()));
+            CHECK(read_all(f, 100'000) == content);
+            REQUIRE(!f.flush());
+        }
+        CHECK(reader.bytes.load() == content.size());  // each byte once, in many short answers
+        CHECK(reader.reads.load() > content.size() / 3000);
+        CHECK(std::equal(content.begin(), content.end(), cache.data.begin()));
+    }
+}
+
+TEST_CASE("a file that ends before the size the read began with is an error, never zeros") {
+    auto content = bytes(1 << 20, 32);
+    for (uint64_t end : {uint64_t{0}, uint64_t{1}, uint64_t{300'000}, uint64_t{(1 << 20) - 1}}) {
+        CAPTURE(end);
+        FakeReader reader(content, 16 << 10, true);
+        reader.end_at = end;
+        FakeCache cache(content.size());
+        netfs::Context ctx;
+        netfs::File f(ctx, read_options(reader, &cache, content.size()));
+        std::vector<std::byte> out(content.size());
+        uint64_t pos = 0;
+        std::error_code ec;
+        while (pos < content.size()) {
+            auto got = f.read(pos, std::span(out).subspan(pos));
+            if (!got) {
+                ec = got.error();
+                break;
+            }
+            REQUIRE(*got > 0);
+            pos += *got;
+        }
+        CHECK(ec == netfs::errc::remote_changed);
+        CHECK(pos <= end);  // nothing past the real end was handed out
+        CHECK(std::equal(content.begin(), content.begin() + static_cast<ptrdiff_t>(pos), out.begin()));
+        (void)f.flush();
+        // The cache never holds the missing part as zeros.
+        auto held = cache.next_present(0);
+        if (held) CHECK(held->pos + held->len <= end);
+    }
+}
