@@ -28,7 +28,9 @@ if [[ ! -e $policy ]]; then
     "${sudo[@]}" chmod 755 "$policy"
     made_policy=1
 fi
-cleanup() { [[ $made_policy -eq 1 ]] && "${sudo[@]}" rm -f "$policy"; }
+# An if, not `[[ ]] && ...`: the trap's last status becomes the script's exit status, and a
+# pre-existing policy (container images ship one) must not turn a good install into exit 1.
+cleanup() { if [[ $made_policy -eq 1 ]]; then "${sudo[@]}" rm -f "$policy"; fi; }
 trap cleanup EXIT
 
 export DEBIAN_FRONTEND=noninteractive

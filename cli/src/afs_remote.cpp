@@ -251,7 +251,7 @@ tl::expected<uint64_t, Failure> AfsRemote::upload(Engine& engine, const std::str
 }
 
 tl::expected<uint64_t, Failure> AfsRemote::download(Engine& engine, const std::string& remote_path,
-                                                    const RemoteAttr& attr, const std::string& local) {
+                                                    const RemoteAttr& attr, const LocalTarget& local) {
     const std::string from = url(remote_path);
     const auto& file = std::any_cast<const RemoteFile&>(attr.native);
     // The key that could look the file up goes first: it most likely may read it too.
@@ -273,7 +273,7 @@ tl::expected<uint64_t, Failure> AfsRemote::download(Engine& engine, const std::s
         out->abandon();
         // What reached the cache came from the server and stays valid: keep it.
         engine.finish_cache(cached.get(), true, from);
-        Failure f = failure("download of " + from + " to '" + local + "' failed", got.error());
+        Failure f = failure("download of " + from + " to '" + local.display + "' failed", got.error());
         if (!(*reader)->failure().empty()) f.message = "download of " + from + " failed: " + (*reader)->failure();
         return tl::unexpected(f);
     }

@@ -41,7 +41,7 @@ public:
     tl::expected<uint64_t, Failure> upload(Engine& engine, const std::string& local, const struct stat& st,
                                            const std::string& remote_path) override;
     tl::expected<uint64_t, Failure> download(Engine& engine, const std::string& remote_path, const RemoteAttr& attr,
-                                             const std::string& local) override;
+                                             const LocalTarget& local) override;
     std::string stats_text() const override;
 
 private:

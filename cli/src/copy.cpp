@@ -8,6 +8,11 @@
 // Inside trees, symbolic links are copied as links, FIFOs as FIFOs, empty files and empty
 // directories as they are. A failure on one entry is reported and the copy goes on; a
 // lost connection ends it.
+//
+// Names listed by a server are hostile until checked: one that is not exactly one path
+// component is refused (reported, counted as failed). The local side of a download is
+// reached only through directories the copy opened itself (local_dir.hpp), never through
+// a path resolved again, so nothing is created or changed outside the destination.
 #include "copy.hpp"
 
 #include <dirent.h>
@@ -21,7 +26,9 @@
 #include <memory>
 #include <vector>
 
+#include "entry_names.hpp"
 #include "exit_codes.hpp"
+#include "local_dir.hpp"
 #include "location.hpp"
 #include "remote.hpp"
 #include "report.hpp"
@@ -62,6 +69,12 @@ Node::Type type_of_mode(uint32_t mode) {
     }
 }
 
+// Where a local destination entry is: a name in a directory the copy holds open.
+struct LocalAt {
+    int dir = -1;
+    std::string name;
+};
+
 class Copier {
 public:
     Copier(const Options& o, Reporter& r) : opt_(o), rep_(r) {}
@@ -94,12 +107,38 @@ public:
             return remote.error().exit_code;
         }
         remote_ = std::move(*remote);
-        if (!opt_.trace_file.empty() && !engine().open_error().empty()) {
+        if ((!opt_.trace_file.empty() || !opt_.cache_dir.empty()) && !engine().open_error().empty()) {
             rep_.fail({exit_usage, engine().open_error()});
             return exit_usage;
         }
 
-        auto dst_node = stat_node(dst);
+        // A local destination: its directory is opened once (following the user's own
+        // links, as cp does), and everything below is reached from that descriptor.
+        LocalParent dst_parent;
+        DirFd dst_dir;  // the destination itself, when it is a directory
+        tl::expected<Node, std::unique_ptr<Failure>> dst_node = Node{};
+        if (upload) {
+            dst_node = stat_node(dst);
+        } else {
+            auto p = open_local_parent(dst.path);
+            if (!p) {
+                rep_.fail(failure("cannot open the directory of '" + dst.path + "'", p.error()));
+                return rep_.exit_code();
+            }
+            dst_parent = std::move(*p);
+            dst_node = stat_local_at(dst_parent.dir.get(), dst_parent.name, dst.path, /*follow=*/true);
+            if (dst_node && dst_node->type != Node::Type::dir)
+                dst_node = stat_local_at(dst_parent.dir.get(), dst_parent.name, dst.path, /*follow=*/false);
+            if (dst_node && dst_node->type == Node::Type::dir) {
+                const int fd = ::openat(dst_parent.dir.get(), dst_parent.name.c_str(),
+                                        O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (fd < 0) {
+                    rep_.fail(failure("cannot open '" + dst.path + "'", last_errno()));
+                    return rep_.exit_code();
+                }
+                dst_dir = DirFd(fd);
+            }
+        }
         if (!dst_node) {
             rep_.fail(*dst_node.error());
             return rep_.exit_code();
@@ -124,19 +163,26 @@ public:
             }
             Location target = dst;
             Node target_node = *dst_node;
+            LocalAt at{dst_parent.dir.get(), dst_parent.name};
             if (dst_is_dir && !opt_.no_target_directory) {
-                target = child(dst, base_name(src));
-                auto t = stat_node(target);
+                const std::string name = base_name(src);
+                if (auto why = unsafe_name_reason(name)) {
+                    rep_.fail({exit_usage, "cannot copy '" + src.text + "' into '" + dst.text + "': " + *why});
+                    continue;
+                }
+                target = child(dst, name);
+                auto t = upload ? stat_node(target) : stat_local_at(dst_dir.get(), name, target.path, false);
                 if (!t) {
                     rep_.fail(*t.error());
                     continue;
                 }
                 target_node = *t;
+                at = {dst_dir.get(), name};
             }
-            copy_node(src, *node, target, target_node, /*top=*/true);
+            copy_node(src, *node, target, target_node, /*top=*/true, at);
             if (remote_ && !remote_->connected()) break;
         }
-        if (interrupted()) rep_.fail({exit_interrupted, "interrupted: partial files were removed"});
+        if (interrupted()) rep_.fail({exit_interrupted, "interrupted by a signal: partial files were removed"});
         rep_.summary();
         return rep_.exit_code();
     }
@@ -148,6 +194,19 @@ private:
     }
 
     std::string name_of(const Location& l) const { return l.is_remote() ? remote_->url(l.path) : l.path; }
+
+    // A local destination entry, without following a link there (unless `follow`).
+    tl::expected<Node, std::unique_ptr<Failure>> stat_local_at(int dir, const std::string& name,
+                                                                const std::string& display, bool follow) {
+        Node n;
+        if (::fstatat(dir, name.c_str(), &n.local, follow ? 0 : AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT) return n;
+            return tl::unexpected(std::make_unique<Failure>(failure("cannot stat '" + display + "'", last_errno())));
+        }
+        n.mode = n.local.st_mode;
+        n.type = type_of_mode(n.mode);
+        return n;
+    }
 
     tl::expected<Node, std::unique_ptr<Failure>> stat_node(const Location& l, bool follow = false) {
         Node n;
@@ -170,7 +229,8 @@ private:
         return n;
     }
 
-    void copy_node(const Location& src, const Node& node, const Location& dst, const Node& dst_node, bool top) {
+    void copy_node(const Location& src, const Node& node, const Location& dst, const Node& dst_node, bool top,
+                   const LocalAt& at) {
         if (interrupted()) return;
         if (top && dst.trailing_slash && node.type != Node::Type::dir && dst_node.type != Node::Type::dir) {
             rep_.fail({exit_error, "cannot copy '" + src.text + "' to '" + dst.text + "': Not a directory"});
@@ -187,17 +247,17 @@ private:
                                                name_of(src) + "'"});
                     return;
                 }
-                return copy_dir(src, node, dst, dst_node.type == Node::Type::dir);
+                return copy_dir(src, node, dst, dst_node.type == Node::Type::dir, at);
             case Node::Type::file:
                 if (dst_node.type == Node::Type::dir) {
                     rep_.fail({exit_error, "cannot overwrite directory '" + name_of(dst) + "' with non-directory '" +
                                                name_of(src) + "'"});
                     return;
                 }
-                return copy_file(src, node, dst);
+                return copy_file(src, node, dst, at);
             case Node::Type::symlink:
             case Node::Type::fifo:
-                return copy_special(src, node, dst, dst_node);
+                return copy_special(src, node, dst, dst_node, at);
             case Node::Type::other:
                 rep_.fail({exit_error, "cannot copy special file '" + name_of(src) + "': only files, directories, "
                                        "symbolic links and FIFOs are supported"});
@@ -208,8 +268,8 @@ private:
         }
     }
 
-    void copy_file(const Location& src, const Node& node, const Location& dst) {
-        auto r = src.is_remote() ? remote_->download(engine(), src.path, node.remote, dst.path)
+    void copy_file(const Location& src, const Node& node, const Location& dst, const LocalAt& at) {
+        auto r = src.is_remote() ? remote_->download(engine(), src.path, node.remote, LocalTarget{at.dir, at.name, dst.path})
                                  : remote_->upload(engine(), src.path, node.local, dst.path);
         if (!r) {
             if (r.error().exit_code == exit_interrupted) return;  // reported once, at the end
@@ -219,7 +279,8 @@ private:
         rep_.file_copied(name_of(src), name_of(dst), *r);
     }
 
-    void copy_special(const Location& src, const Node& node, const Location& dst, const Node& dst_node) {
+    void copy_special(const Location& src, const Node& node, const Location& dst, const Node& dst_node,
+                      const LocalAt& at) {
         if (dst_node.type == Node::Type::dir) {
             rep_.fail({exit_error, "cannot overwrite directory '" + name_of(dst) + "' with '" + name_of(src) + "'"});
             return;
@@ -227,12 +288,14 @@ private:
         std::error_code ec;
         std::string what = node.type == Node::Type::symlink ? "symbolic link" : "FIFO";
         if (src.is_remote()) {
-            if (dst_node.type != Node::Type::missing && ::unlink(dst.path.c_str()) != 0) ec = last_errno();
+            if (dst_node.type != Node::Type::missing && ::unlinkat(at.dir, at.name.c_str(), 0) != 0) ec = last_errno();
             if (!ec && node.type == Node::Type::symlink) {
+                // The link is copied as it is, never followed: no write goes through it.
                 auto target = remote_->readlink(src.path);
                 if (!target) ec = target.error();
-                else if (::symlink(target->c_str(), dst.path.c_str()) != 0) ec = last_errno();
-            } else if (!ec && ::mkfifo(dst.path.c_str(), target_mode(node.mode, opt_.preserve)) != 0) {
+                else if (target->find('\0') != std::string::npos) ec = std::make_error_code(std::errc::invalid_argument);
+                else if (::symlinkat(target->c_str(), at.dir, at.name.c_str()) != 0) ec = last_errno();
+            } else if (!ec && ::mkfifoat(at.dir, at.name.c_str(), target_mode(node.mode, opt_.preserve)) != 0) {
                 ec = last_errno();
             }
         } else {
@@ -253,24 +316,34 @@ private:
         rep_.file_copied(name_of(src), name_of(dst), 0);
     }
 
-    void copy_dir(const Location& src, const Node& node, const Location& dst, bool exists) {
+    void copy_dir(const Location& src, const Node& node, const Location& dst, bool exists, const LocalAt& at) {
         if (!exists) {
             const uint32_t mode = target_mode(node.mode, opt_.preserve) | 0700;  // we must be able to fill it
             std::error_code ec = dst.is_remote() ? remote_->mkdir(dst.path, mode)
-                                 : ::mkdir(dst.path.c_str(), mode) != 0 ? last_errno()
-                                                                        : std::error_code{};
+                                 : ::mkdirat(at.dir, at.name.c_str(), mode) != 0 ? last_errno()
+                                                                                 : std::error_code{};
             if (ec) {
                 rep_.fail(failure("cannot create directory '" + name_of(dst) + "'", ec));
                 return;
             }
             rep_.dir_created(name_of(dst));
         }
+        // The local directory is entered through its parent's descriptor, refusing a link.
+        DirFd local;
+        if (!dst.is_remote()) {
+            auto d = open_local_child_dir(at.dir, at.name);
+            if (!d) {
+                rep_.fail(failure("cannot enter directory '" + dst.path + "'", d.error()));
+                return;
+            }
+            local = std::move(*d);
+        }
         auto entries = list(src);
         if (!entries) {
             rep_.fail(*entries.error());
             return;
         }
-        for (const auto& [name, type_hint] : *entries) {
+        for (const auto& name : *entries) {
             if (interrupted() || !remote_->connected()) return;
             const Location s = child(src, name), d = child(dst, name);
             auto sn = stat_node(s, opt_.dereference);
@@ -278,24 +351,30 @@ private:
                 rep_.fail(*sn.error());
                 continue;
             }
-            if (sn->type == Node::Type::missing) continue;  // vanished while we looked
+            if (sn->type == Node::Type::missing) {
+                // Listed, yet not there: gone meanwhile, or a server that lists what it
+                // cannot open. Either way it was not copied, and the user must know.
+                rep_.fail({exit_not_found, "cannot copy " + name_of(s) + ": listed in " + name_of(src) +
+                                               " but no longer found"});
+                continue;
+            }
             Node dn;
             if (exists) {  // only a directory that existed before can hold entries already
-                auto t = stat_node(d);
+                auto t = dst.is_remote() ? stat_node(d) : stat_local_at(local.get(), name, d.path, false);
                 if (!t) {
                     rep_.fail(*t.error());
                     continue;
                 }
                 dn = *t;
             }
-            copy_node(s, *sn, d, dn, false);
+            copy_node(s, *sn, d, dn, false, LocalAt{local.get(), name});
         }
-        if (opt_.preserve || !exists) finish_dir(src, node, dst);
+        if (opt_.preserve || !exists) finish_dir(src, node, dst, local.get());
     }
 
     // Restores the directory's own mode (it was created writable) and, with -p, its mtime,
     // after its contents were written.
-    void finish_dir(const Location& src, const Node& node, const Location& dst) {
+    void finish_dir(const Location& src, const Node& node, const Location& dst, int local_fd) {
         const uint32_t mode = target_mode(node.mode, opt_.preserve);
         std::error_code ec;
         if (dst.is_remote()) {
@@ -303,34 +382,47 @@ private:
             if (opt_.preserve) mtime = node.local.st_mtim;
             ec = remote_->set_dir_attrs(dst.path, mode, mtime);
         } else {
-            if (::chmod(dst.path.c_str(), mode) != 0) ec = last_errno();
+            if (::fchmod(local_fd, mode) != 0) ec = last_errno();
             if (!ec && opt_.preserve) {
                 const timespec times[2] = {{0, UTIME_OMIT},
                                            {static_cast<time_t>(node.remote.mtime_sec),
                                             static_cast<long>(node.remote.mtime_nsec)}};
-                if (::utimensat(AT_FDCWD, dst.path.c_str(), times, 0) != 0) ec = last_errno();
+                if (::futimens(local_fd, times) != 0) ec = last_errno();
             }
         }
         if (ec) rep_.fail(failure("cannot set the attributes of directory '" + name_of(dst) + "'", ec));
         (void)src;
     }
 
-    using Listing = std::vector<std::pair<std::string, int>>;
+    // The entries of `dir`, sorted, each exactly one path component: others are reported
+    // as failures and left out (a server's "../x" or "a/b", a NUL inside, "", "." or "..").
+    // A name listed twice is copied once.
+    using Listing = std::vector<std::string>;
     tl::expected<Listing, std::unique_ptr<Failure>> list(const Location& dir) {
-        Listing out;
+        Listing names;
         if (dir.is_remote()) {
             auto ents = remote_->list(dir.path);
             if (!ents)
                 return tl::unexpected(std::make_unique<Failure>(failure("cannot list " + name_of(dir), ents.error())));
-            for (auto& name : *ents) out.emplace_back(std::move(name), 0);
+            names = std::move(*ents);
         } else {
             std::error_code ec;
             for (fs::directory_iterator it(dir.path, ec), end; !ec && it != end; it.increment(ec))
-                out.emplace_back(it->path().filename().string(), 0);
+                names.push_back(it->path().filename().string());
             if (ec)
                 return tl::unexpected(std::make_unique<Failure>(failure("cannot list '" + dir.path + "'", ec)));
         }
+        Listing out;
+        out.reserve(names.size());
+        for (auto& name : names) {
+            if (auto why = unsafe_name_reason(name)) {
+                rep_.fail({exit_error, "refusing the entry '" + name + "' listed in " + name_of(dir) + ": " + *why});
+                continue;
+            }
+            out.push_back(std::move(name));
+        }
         std::sort(out.begin(), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
         return out;
     }
 

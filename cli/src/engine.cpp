@@ -45,6 +45,12 @@ Engine::Engine(const Options& options) : options_(options) {
         cop.size_limit = options_.cache_size;
         auto c = netfs::cache::Cache::open(options_.cache_dir, cop);
         if (c) cache_ = std::move(*c);
+        else if (c.error() == netfs::errc::cache_not_private)
+            // Anyone who can write there could make netcp hand out their bytes as the
+            // server's: refuse, and say how to fix it.
+            open_error_ = "refusing the cache '" + options_.cache_dir + "': " + c.error().message() +
+                          "; make it yours and private (chmod 700 '" + options_.cache_dir +
+                          "'), or choose another --cache";
         else warn("cannot use the cache '" + options_.cache_dir + "': " + c.error().message() + "; copying without it");
     }
     if (!options_.trace_file.empty()) {
@@ -169,7 +175,10 @@ netfs::result<uint64_t> Engine::download(netfs::ReadBackend& reader, uint64_t si
             ec = got.error();
             break;
         }
-        if (*got == 0) break;  // the file shrank on the server: what we have is all there is
+        if (*got == 0) {  // cannot happen below the size netfs knows; never call it the end
+            ec = make_error_code(netfs::errc::remote_changed);
+            break;
+        }
         if ((ec = write_fully(fd, pos, std::span(buf).first(*got)))) break;
         pos += *got;
     }

@@ -4,6 +4,7 @@
 // download writes through one.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cstdint>
@@ -16,16 +17,24 @@
 
 namespace netcp {
 
+// Where a download lands: one name inside a directory the copy opened itself. The file
+// is created and renamed relative to that descriptor, never through a path resolved
+// again, so nothing a server names and no symbolic link in the tree can move it elsewhere.
+struct LocalTarget {
+    int dir_fd = AT_FDCWD;  // borrowed: the caller keeps it open
+    std::string name;       // one path component, already checked
+    std::string display;    // the whole path, for messages
+};
+
 class LocalPartial {
 public:
-    // Creates the temporary file next to `local`.
-    static tl::expected<LocalPartial, Failure> create(const std::string& local);
+    // Creates the temporary file next to `target` (O_EXCL, O_NOFOLLOW, mode 0600).
+    static tl::expected<LocalPartial, Failure> create(const LocalTarget& target);
     LocalPartial(LocalPartial&& other) noexcept;
     LocalPartial& operator=(LocalPartial&&) = delete;
     ~LocalPartial();  // removes the temporary file unless it was committed
 
     int fd() const { return fd_; }
-    const std::string& temp_path() const { return tmp_; }
 
     struct Finish {
         uint64_t size = 0;                 // the file is cut to this
@@ -33,15 +42,18 @@ public:
         std::optional<timespec> atime, mtime;  // set both or neither
         bool fsync = false;
     };
-    // Sets the length, mode and times, flushes if asked, closes and renames into place.
-    // On failure the temporary file is removed; the message names `local`.
+    // Sets the length, mode and times, flushes if asked, closes and renames into place;
+    // with fsync, the directory is flushed too, so the rename itself survives a crash.
+    // On failure the temporary file is removed; the message names the target.
     tl::expected<void, Failure> commit(const Finish& finish);
     // Removes the temporary file now.
     void abandon();
 
 private:
-    LocalPartial(std::string local, std::string tmp, int fd) : local_(std::move(local)), tmp_(std::move(tmp)), fd_(fd) {}
-    std::string local_, tmp_;
+    LocalPartial(LocalTarget target, std::string tmp, int fd)
+        : target_(std::move(target)), tmp_(std::move(tmp)), fd_(fd) {}
+    LocalTarget target_;
+    std::string tmp_;  // the temporary file's name in target_.dir_fd
     int fd_ = -1;
     bool done_ = false;
 };

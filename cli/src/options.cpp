@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include <cmath>
+
 #include <CLI/CLI.hpp>
 
 #include "exit_codes.hpp"
@@ -41,7 +43,8 @@ Examples:
 
 Exit status:
   0 all copied   2 usage error   3 not found   4 cannot connect or attach
-  5 some files failed   7 timed out   130 interrupted   1 other errors
+  5 some files failed   7 timed out   1 other errors
+  130, 143, 129 interrupted by SIGINT, SIGTERM, SIGHUP (partial files removed)
 
 Every long option can also be set through NETCP_<OPTION> (e.g. NETCP_ANAME,
 NETCP_UNIX_SOCKET, NETCP_VLSERVER); the command line wins.)";
@@ -180,8 +183,13 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                    : raw ? Options::WriteMode::raw_pipeline
                          : Options::WriteMode::buffered;
     o.verbosity = quiet ? 0 : verbose ? 2 : 1;
-    o.timeout = std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
-    o.connect_timeout = std::chrono::milliseconds(static_cast<long long>(connect_timeout_s * 1000));
+    // Rounded up to whole milliseconds: a small timeout must never become 0, which means
+    // "forever" (--timeout 0.0001 is 1 ms, not no limit).
+    auto to_ms = [](double seconds) {
+        return std::chrono::milliseconds(static_cast<long long>(std::ceil(seconds * 1000)));
+    };
+    o.timeout = to_ms(timeout_s);
+    o.connect_timeout = to_ms(connect_timeout_s);
     return {std::move(o), std::nullopt, exit_ok};
 }
 

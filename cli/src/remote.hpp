@@ -16,6 +16,7 @@
 
 #include <tl/expected.hpp>
 
+#include "local_partial.hpp"
 #include "location.hpp"
 #include "options.hpp"
 #include "report.hpp"
@@ -63,10 +64,11 @@ public:
     // engine, under a temporary name renamed into place once every byte is stored.
     virtual tl::expected<uint64_t, Failure> upload(Engine& engine, const std::string& local, const struct stat& st,
                                                    const std::string& remote_path) = 0;
-    // Downloads remote regular file `remote_path` (attributes `attr`) to local path `local`,
-    // through a temporary name as well. Returns the bytes copied.
+    // Downloads remote regular file `remote_path` (attributes `attr`) to `local`, through a
+    // temporary name beside it as well. Returns the bytes copied: exactly the file's bytes,
+    // or a failure (a file that changed on the server while it was read is one).
     virtual tl::expected<uint64_t, Failure> download(Engine& engine, const std::string& remote_path,
-                                                     const RemoteAttr& attr, const std::string& local) = 0;
+                                                     const RemoteAttr& attr, const LocalTarget& local) = 0;
 
     // Protocol counters for --stats (after the engine's); empty if none.
     virtual std::string stats_text() const { return {}; }

@@ -161,7 +161,7 @@ tl::expected<uint64_t, Failure> RemoteFs::upload(Engine& engine, const std::stri
 }
 
 tl::expected<uint64_t, Failure> RemoteFs::download(Engine& engine, const std::string& remote_path,
-                                                   const RemoteAttr& attr, const std::string& local) {
+                                                   const RemoteAttr& attr, const LocalTarget& local) {
     return download_file(*this, engine, options_, remote_path, std::any_cast<const p9::Rgetattr&>(attr.native), local);
 }
 

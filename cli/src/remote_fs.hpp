@@ -51,7 +51,7 @@ public:
     tl::expected<uint64_t, Failure> upload(Engine& engine, const std::string& local, const struct stat& st,
                                            const std::string& remote_path) override;
     tl::expected<uint64_t, Failure> download(Engine& engine, const std::string& remote_path, const RemoteAttr& attr,
-                                             const std::string& local) override;
+                                             const LocalTarget& local) override;
 
 private:
     RemoteFs(const Options& options, std::unique_ptr<p9::BlockingClient> client, p9::Fid root, Location where,

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "exit_codes.hpp"
+#include "entry_names.hpp"
 #include "lib9p/error.hpp"
 
 namespace netcp {
@@ -31,7 +32,8 @@ Failure failure(const std::string& what, std::error_code ec) {
 Reporter::Reporter(int verbosity) : verbosity_(verbosity) {}
 
 void Reporter::fail(const Failure& f) {
-    std::fprintf(stderr, "netcp: %s\n", f.message.c_str());
+    // Messages carry names from the server: never let one drive the terminal.
+    std::fprintf(stderr, "netcp: %s\n", printable(f.message).c_str());
     if (failures_++ == 0) first_failure_code_ = f.exit_code;
 }
 
@@ -63,28 +65,34 @@ void Reporter::summary() {
 
 int Reporter::exit_code() const {
     if (failures_ == 0) return exit_ok;
-    if (first_failure_code_ == exit_interrupted) return exit_interrupted;
+    if (first_failure_code_ == exit_interrupted) return interrupt_exit_code();
     if (files_ + dirs_ == 0) return first_failure_code_;  // nothing copied: say why
     return exit_partial;
 }
 
 namespace {
-std::atomic<bool> g_interrupted{false};
+std::atomic<int> g_signal{0};  // the first of SIGINT, SIGTERM, SIGHUP received
 
-void on_sigint(int) {
-    g_interrupted.store(true);
-    ::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends the process at once
+void on_stop_signal(int sig) {
+    int none = 0;
+    g_signal.compare_exchange_strong(none, sig);
+    ::signal(sig, SIG_DFL);  // the same signal again ends the process at once
 }
 }  // namespace
 
 void install_interrupt_handler() {
     struct sigaction sa {};
-    sa.sa_handler = on_sigint;
+    sa.sa_handler = on_stop_signal;
     sigemptyset(&sa.sa_mask);
-    ::sigaction(SIGINT, &sa, nullptr);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(sig, &sa, nullptr);
     ::signal(SIGPIPE, SIG_IGN);
 }
 
-bool interrupted() { return g_interrupted.load(); }
+bool interrupted() { return g_signal.load() != 0; }
+
+int interrupt_exit_code() {
+    const int sig = g_signal.load();
+    return sig ? 128 + sig : exit_interrupted;
+}
 
 }  // namespace netcp

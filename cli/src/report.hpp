@@ -37,9 +37,12 @@ private:
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
-// SIGINT handling: the first SIGINT sets a flag that transfers check (they stop issuing,
-// drain what is in flight and remove partial files); a second one kills the process.
+// SIGINT, SIGTERM and SIGHUP: the first sets a flag that transfers check (they stop
+// issuing, drain what is in flight and remove partial files, local and remote); the same
+// signal again kills the process.
 void install_interrupt_handler();
 bool interrupted();
+// 128 + the signal that interrupted the run (130 for SIGINT, 143 SIGTERM, 129 SIGHUP).
+int interrupt_exit_code();
 
 }  // namespace netcp

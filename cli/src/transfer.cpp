@@ -122,7 +122,7 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
 
 tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, const Options& options,
                                               const std::string& remote_path, const p9::Rgetattr& attr,
-                                              const std::string& local) {
+                                              const LocalTarget& local) {
     const std::string from = remote.url(remote_path);
     auto& c = remote.client();
     auto file = remote.walk(remote_path);
@@ -154,7 +154,7 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
             return write_fully(out->fd(), pos, data);
         }, options.depth, attr.size);
     }
-    if (!got) return abandon("download of " + from + " to '" + local + "' failed", got.error());
+    if (!got) return abandon("download of " + from + " to '" + local.display + "' failed", got.error());
     LocalPartial::Finish fin;
     fin.size = *got;
     fin.mode = target_mode(attr.mode, options.preserve);

@@ -32,6 +32,6 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
 // the file unchanged; otherwise with a plain Tread pipeline.
 tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, const Options& options,
                                               const std::string& remote_path, const p9::Rgetattr& attr,
-                                              const std::string& local);
+                                              const LocalTarget& local);
 
 }  // namespace netcp

@@ -16,6 +16,8 @@ public:
             case errc::stream_unavailable: return "the upload could not be started";
             case errc::retry: return "the write must be retried";
             case errc::cancelled: return "the write was cancelled";
+            case errc::cache_not_private:
+                return "the cache directory belongs to another user or can be written by group or others";
             case errc::remote_changed:
                 return "the file is shorter on the server than when the read began: it changed during the read";
         }

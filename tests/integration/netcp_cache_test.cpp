@@ -304,3 +304,28 @@ TEST_CASE("a cache that cannot be written never fails the copy") {
         CHECK(stat_of(down, "server_bytes") + stat_of(down, "cache_bytes") == (32u << 20));
     }
 }
+
+TEST_CASE("the cache directory is made private, and one others may write to is refused") {
+    DiodServer d;
+    TempDir local;
+    Netcp netcp{d, local / "cache"};
+    write_file(d.export_dir() / "f", std::string("cached data"));
+    auto first = netcp(netcp.url("f") + " " + q(local / "one"));
+    REQUIRE_MESSAGE(first.status == 0, first.output);
+    CHECK((fs::status(netcp.cache).permissions() & fs::perms::all) == fs::perms::owner_all);
+
+    // Group- or world-writable: anyone could plant data that netcp would serve as the
+    // server's. The copy is refused before anything is transferred, with the fix.
+    for (auto mode : {fs::perms(0770), fs::perms(0757)}) {
+        fs::permissions(netcp.cache, mode);
+        auto r = netcp(netcp.url("f") + " " + q(local / "two"));
+        CHECK_MESSAGE(r.status == 2, r.output);
+        CHECK(r.output.find("refusing the cache") != std::string::npos);
+        CHECK(r.output.find("chmod 700") != std::string::npos);
+        CHECK(!fs::exists(local / "two"));
+    }
+    fs::permissions(netcp.cache, fs::perms(0700));
+    auto again = netcp(netcp.url("f") + " " + q(local / "three"));
+    CHECK_MESSAGE(again.status == 0, again.output);
+    CHECK(stat_of(again, "cache_bytes") == 11);
+}

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -314,4 +315,46 @@ TEST_CASE("SIGINT drains, removes the partial upload and exits 130") {
     CHECK(wait_exit(pid) == 130);
     CHECK(!fs::exists(d.export_dir() / "huge"));
     CHECK(partial_files(d.export_dir()).empty());
+}
+
+TEST_CASE("a symbolic link in the local destination tree cannot redirect a download") {
+    DiodServer d;
+    Netcp netcp{d};
+    TempDir local, outside;
+    fs::create_directories(d.export_dir() / "t/sub");
+    write_file(d.export_dir() / "t/sub/file", std::string("from the server"));
+    write_file(d.export_dir() / "t/top", std::string("top from the server"));
+    write_file(outside / "victim", std::string("must stay"));
+    // The destination already holds t/, with a link to a directory outside where the
+    // server's t/sub is, and a link to a file outside where the server's t/top is.
+    fs::create_directories(local / "dest/t");
+    fs::create_directory_symlink(outside.path(), local / "dest/t/sub");
+    fs::create_symlink(outside / "victim", local / "dest/t/top");
+    const auto before = snapshot(outside.path());
+
+    auto r = netcp("-r " + netcp.url("t") + " " + q(local / "dest"));
+    CHECK_MESSAGE(r.status == 5, r.output);
+    CHECK(r.output.find("dest/t/sub") != std::string::npos);
+    CHECK(snapshot(outside.path()) == before);  // nothing written, created or replaced there
+    // The file link was replaced by the file itself, not written through.
+    CHECK(!fs::is_symlink(local / "dest/t/top"));
+    CHECK(read_file(local / "dest/t/top") == read_file(d.export_dir() / "t/top"));
+    CHECK(partial_files(local.path()).empty());
+    CHECK(partial_files(outside.path()).empty());
+}
+
+TEST_CASE("a --timeout below one millisecond is a timeout, not forever") {
+    DiodServer d;
+    Netcp netcp{d};
+    TempDir local;
+    write_file(d.export_dir() / "f", std::string("data"));
+    d.pause();  // nothing is answered
+    const auto start = std::chrono::steady_clock::now();
+    auto r = run("timeout 60 " + shell_quote(NETCP_BINARY) + " --aname " + shell_quote(d.aname()) +
+                 " --timeout 0.0004 " + netcp.url("f") + " " + q(local / "f"));
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    d.resume();
+    CHECK_MESSAGE(r.status == 7, r.output);
+    CHECK(secs < 20);
+    CHECK(!fs::exists(local / "f"));
 }

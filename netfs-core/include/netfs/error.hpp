@@ -21,6 +21,7 @@ enum class errc {
     retry,                 // adapters may fail with this to ask for a retry whatever the cause
     cancelled,             // the request was abandoned (context shutting down)
     remote_changed,        // the remote file ended before its known size: it changed while being read
+    cache_not_private,     // the cache directory is another user's, or group/others may write to it
 };
 
 const std::error_category& category() noexcept;

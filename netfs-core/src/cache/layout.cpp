@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -10,6 +11,7 @@
 #include <atomic>
 #include <cstring>
 
+#include "netfs/error.hpp"
 #include "posix_io.hpp"
 
 namespace netfs::cache {
@@ -36,6 +38,17 @@ bool stale_temp(const std::string& name) {
     return ::kill(static_cast<pid_t>(pid), 0) < 0 && errno == ESRCH;
 }
 
+// What the cache holds is served as the remote file's data, so nobody else may be able
+// to plant or change it: the directory must be ours and closed to group and others (as
+// ssh insists for ~/.ssh). Created directories are 0700 already.
+std::error_code private_to_us(const std::string& dir) {
+    struct stat st;
+    if (::stat(dir.c_str(), &st) != 0) return io::errno_code();
+    if (st.st_uid != ::geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return netfs::make_error_code(netfs::errc::cache_not_private);
+    return {};
+}
+
 }  // namespace
 
 std::string EntryPaths::temp() const {
@@ -50,7 +63,9 @@ Layout::Layout(std::string dir) : dir_(std::move(dir)) {
 
 std::error_code Layout::create() const {
     if (auto ec = io::make_dir(dir_)) return ec;
+    if (auto ec = private_to_us(dir_)) return ec;
     if (auto ec = io::make_dir(root_)) return ec;
+    if (auto ec = private_to_us(root_)) return ec;
     const std::string tag = dir_ + "/CACHEDIR.TAG";
     if (::access(tag.c_str(), F_OK) != 0) {
         const std::string_view t(tag_text);
