@@ -82,8 +82,8 @@ public:
     // them: a caller that builds local paths from them must check each (is_valid_name).
     // errc::endless_listing if a cookie repeats or the listing passes the limits below.
     result<std::vector<Dirent>> readdir(const Fid& dir);
-    static constexpr size_t max_listing_entries = 10'000'000;
-    static constexpr size_t max_listing_name_bytes = size_t{1} << 30;
+    static constexpr size_t max_listing_entries = 2'000'000;
+    static constexpr size_t max_listing_name_bytes = size_t{256} << 20;
     std::error_code fsync(const Fid& fid, bool datasync = false);
     result<Rstatfs> statfs(const Fid& fid);
     result<Qid> mkdir(const Fid& dir, std::string_view name, uint32_t mode, uint32_t gid);
