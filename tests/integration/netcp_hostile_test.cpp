@@ -273,7 +273,7 @@ TEST_CASE("replies that never come: --timeout 2 ends with exit 7 and no partial 
     struct Case {
         std::vector<std::string> flags;
         bool upload;
-        const char* what;
+        std::string what;
     };
     const std::vector<Case> cases = {
         {{"--no-reply-after", "0"}, false, "no Tread is ever answered"},
