@@ -27,7 +27,8 @@ HostileServer::HostileServer(std::vector<std::string> flags, std::filesystem::pa
     }
     std::filesystem::create_directories(export_);
     const auto port_file = state_ / "port";
-    std::vector<std::string> argv{python, script, "--export", export_.string(), "--port-file", port_file.string()};
+    std::vector<std::string> argv{python, script, "--export", export_.string(), "--port-file", port_file.string(),
+                                  "--parent-pid", std::to_string(::getpid())};
     argv.insert(argv.end(), flags.begin(), flags.end());
     pid_ = spawn(argv, state_ / "server.log");
     bool exited = false;
