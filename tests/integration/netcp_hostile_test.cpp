@@ -114,6 +114,7 @@ std::vector<std::string> cache_variants(const TempDir& t) { return {"", "--cache
 
 }  // namespace
 
+// In 9P only a count of 0 means end of file: every Rread here carries 1..1000 bytes.
 TEST_CASE("short reads: downloads are exact, with and without --cache") {
     HostileServer s({"--short-reads", "1000", "--seed", "7"});
     make_data_tree(s.export_dir() / "tree");
@@ -140,6 +141,8 @@ TEST_CASE("short reads: downloads are exact, with and without --cache") {
     }
 }
 
+// Every Rwrite counts 1..1000 bytes (and only those were written): each upload path
+// must send the rest again until the file is whole.
 TEST_CASE("short writes: uploads are exact in every upload mode") {
     HostileServer s({"--short-writes", "1000", "--seed", "11"});
     TempDir local;
@@ -216,6 +219,8 @@ TEST_CASE("hostile names from readdir are refused and named, and nothing lands o
     }
 }
 
+// The destination tree already holds sub -> a directory outside it; the remote tree has
+// sub/file. A download must not follow the link: sub is refused (exit 5), outside untouched.
 TEST_CASE("a symlink in the local destination tree does not redirect a download") {
     HostileServer s;
     fs::create_directories(s.export_dir() / "tree/sub");
@@ -248,6 +253,9 @@ TEST_CASE("a symlink in the local destination tree does not redirect a download"
     }
 }
 
+// same-cookie: every entry's offset is the cookie asked for; repeat: the same entries
+// again and again with advancing cookies; infinite: fresh names forever. The directory is
+// created locally, its listing fails, named, within 30 s.
 TEST_CASE("a readdir that never ends: -r stops in bounded time with exit 5") {
     for (const std::string mode : {"same-cookie", "repeat", "infinite"}) {
         CAPTURE(mode);
@@ -267,6 +275,8 @@ TEST_CASE("a readdir that never ends: -r stops in bounded time with exit 5") {
     }
 }
 
+// The connection stays open and silent (for Treads only, or for everything after N
+// messages): --timeout 2 must end the copy with exit 7 well within 15 s.
 TEST_CASE("replies that never come: --timeout 2 ends with exit 7 and no partial file") {
     TempDir local;
     write_random_file(local / "up.bin", 4 * MiB, 9);
@@ -302,6 +312,9 @@ TEST_CASE("replies that never come: --timeout 2 ends with exit 7 and no partial 
     }
 }
 
+// The first connection is reset (RST) after N messages (or N Treads/Twrites with
+// --count-io), in the middle of a 4 MiB transfer at msize 64 KiB; later connections behave.
+// netcp reconnects and continues; the server's log proves the reset happened.
 TEST_CASE("a connection reset once mid-transfer: netcp reconnects and the copy is exact") {
     TempDir local;
     write_random_file(local / "up.bin", 4 * MiB + 5, 21);
@@ -410,6 +423,10 @@ TEST_CASE("a reply sent twice is never taken for another request's") {
     }
 }
 
+// --shrink-during-read: the size stays, but reads hit end of file at half of it.
+// --change-during-read: every Tgetattr after the first reports a new mtime and
+// qid.version, and the second half of the data is other bytes. Either way the download
+// fails with exit 1 saying the file changed, and leaves nothing behind.
 TEST_CASE("a file that shrinks or changes during the download: exit 1 naming it, nothing left") {
     for (const std::string mode : {"--shrink-during-read", "--change-during-read"}) {
         CAPTURE(mode);
