@@ -80,9 +80,8 @@ result<size_t> File::read(uint64_t pos, std::span<std::byte> out) {
             if (f->read_failed) {
                 ra_next_ = UINT64_MAX;
                 if (done > 0) return done;
-                // The fill's own error (the latest one) says more than a bare EIO.
-                const bool ours = read_error_ && read_error_pos_ == f->pos;
-                return fail(ours ? std::exchange(read_error_, {}) : make_error_code(std::errc::io_error));
+                // The fill's own error (a timeout, a lost connection) says more than EIO.
+                return fail(f->read_error ? f->read_error : make_error_code(std::errc::io_error));
             }
             continue;
         }
@@ -221,6 +220,7 @@ void File::finish_fill(const FolioRef& f, std::error_code ec, const std::vector<
         f->reading = false;
         if (ec) {
             f->read_failed = true;
+            f->read_error = ec;
             read_error_ = ec;
             read_error_pos_ = f->pos;
             read_error_end_ = f->end();

@@ -141,8 +141,12 @@ result<size_t> File::copy_in(uint64_t pos, uint64_t len, const Filler& fill, Wri
         FolioRef f = folio_for_write(lock, at);
         if (f->writeback) {
             // Its bytes are being sent: wait for this folio only, not the whole request.
+            // Then look it up again: once clean it sits in the LRU, and another writer's new
+            // folio may have evicted it meanwhile; bytes copied into an evicted folio would
+            // never be written back (found by the racing-writers property test).
             ++ctx_.counters_.writeback_waits;
             wait_locked(lock, [&] { return !f->writeback; });
+            continue;
         }
         const uint32_t off = static_cast<uint32_t>(at - f->pos);
         const uint32_t n = static_cast<uint32_t>(std::min<uint64_t>(f->size - off, len - done));

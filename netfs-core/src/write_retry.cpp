@@ -11,9 +11,10 @@
 //      objects in order, allocating more if the limits shrank, freeing the ones left over.
 //   4. Issue the pieces.
 //
-// A span retried max_retries times, or answered max_no_progress times in a row with a
-// success that wrote nothing, fails: a server answering "0 bytes written" cannot loop us
-// forever.
+// A span retried max_retries times after errors, or answered max_no_progress times in a
+// row with a success that wrote nothing, fails: a server answering "0 bytes written"
+// cannot loop us forever. A short write that moved bytes costs nothing: a server may
+// legally answer every Twrite short, and each such answer brings the end closer.
 #include <algorithm>
 
 #include "engine.hpp"
@@ -84,11 +85,12 @@ void Engine::retry_stream_locked(WriteRequest& req, uint8_t i, std::unique_lock<
         // answer that could otherwise loop us forever.
         const std::error_code cause = from->error_;
         const uint32_t retries = from->retry_count_ + (from->deferred_ ? 0 : 1);
+        const uint32_t error_retries = from->error_retries_ + (!from->deferred_ && cause ? 1 : 0);
         const uint32_t no_progress = from->deferred_ || cause ? from->no_progress_
                                      : progressed          ? 0
                                                            : from->no_progress_ + 1;
 
-        if (retries > opt.max_retries || no_progress > opt.max_no_progress) {
+        if (error_retries > opt.max_retries || no_progress > opt.max_no_progress) {
             const std::error_code why = no_progress > opt.max_no_progress
                                             ? (cause ? cause : make_error_code(errc::no_progress))
                                             : (cause ? cause : make_error_code(errc::too_many_retries));
@@ -144,6 +146,7 @@ void Engine::retry_stream_locked(WriteRequest& req, uint8_t i, std::unique_lock<
             // never repeats: nothing is issued twice except as a new retry.
             piece->retry_count_ = std::max(retries, piece->retry_count_ + 1);
             piece->no_progress_ = no_progress;
+            piece->error_retries_ = error_retries;
             piece->in_progress_ = true;
 
             lock.unlock();

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <system_error>
 
 namespace netfs {
 
@@ -27,6 +28,7 @@ struct Folio {
     bool copy_to_cache = false;  // clean server data that only the cache stream must store
     bool reading = false;        // being filled by a read; readers wait for it
     bool read_failed = false;    // the read that was filling it failed (it left the page cache)
+    std::error_code read_error;  // why, for the reader that waited on it
     // A streaming write: the folio is not uptodate and only [valid_off, valid_off+valid_len)
     // holds data (we never read the rest from the server just to write part of a folio).
     uint32_t valid_off = 0, valid_len = 0;

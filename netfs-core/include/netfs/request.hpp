@@ -110,6 +110,7 @@ private:
     uint32_t nr_segs_ = 0;
     uint32_t retry_count_ = 0;
     uint32_t no_progress_ = 0;     // consecutive retries that moved no byte
+    uint32_t error_retries_ = 0;   // retries of this span after an error (short writes that moved bytes are free)
     uint8_t stream_ = 0;
     std::error_code error_;
     std::span<const std::byte> transformed_;

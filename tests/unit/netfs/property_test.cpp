@@ -4,9 +4,11 @@
 // limits) x random completion order. After every successful flush the server holds
 // exactly the model of the file; every permanent failure reaches the next flush; every
 // folio's writeback ends exactly once; nothing is issued twice except by the retryer.
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "harness.hpp"
@@ -229,7 +231,7 @@ TEST_CASE("property: with permanent faults, errors reach flush and no data is lo
     }
 }
 
-TEST_CASE("concurrent writers, background writeback and flushes on one file") {
+TEST_CASE("concurrent writers race over the same bytes, with background writeback and flushes") {
     Harness::Config c;
     c.upload.completion = FakeBackend::Completion::threads;
     c.upload.workers = 3;
@@ -246,21 +248,31 @@ TEST_CASE("concurrent writers, background writeback and flushes on one file") {
         return frng() % 10 == 0 ? Fault{Fault::error, std::make_error_code(std::errc::resource_unavailable_try_again)}
                                 : Fault{};
     };
-    // Each writer owns a region; regions share folios at their edges.
+    // Every writer writes anywhere in one shared span, with no lock between them: writes
+    // overlap and interleave for real. Each records when it started and ended on one clock.
+    struct Write {
+        uint64_t pos;
+        std::vector<std::byte> data;
+        uint64_t started, ended;
+    };
+    constexpr uint64_t span = 1'500'000;
+    constexpr int writers_n = 4, writes_each = 150;
+    std::atomic<uint64_t> clock{0};
+    std::vector<std::vector<Write>> log(writers_n);
     std::vector<std::thread> writers;
-    std::mutex model_mu;
-    for (int t = 0; t < 3; ++t) {
+    for (int t = 0; t < writers_n; ++t) {
         writers.emplace_back([&, t] {
             std::mt19937_64 rng(100 + t);
-            for (int i = 0; i < 200; ++i) {
-                const uint64_t base = uint64_t(t) * 1'000'003;
-                const uint64_t pos = base + rng() % 900'000;
-                auto data = bytes(1 + rng() % 99'000, rng());
-                {
-                    // Model and file updates of one region never interleave with another's.
-                    std::lock_guard lock(model_mu);
-                    h.write(pos, data);
-                }
+            for (int i = 0; i < writes_each; ++i) {
+                Write w;
+                w.pos = rng() % (span - 1);
+                w.data = bytes(1 + rng() % std::min<uint64_t>(60'000, span - w.pos - 1), rng());
+                w.started = clock.fetch_add(1);
+                auto r = h.file->write(w.pos, w.data);
+                w.ended = clock.fetch_add(1);
+                CHECK_MESSAGE(r, (r ? std::string() : r.error().message()));
+                CHECK(r.value_or(0) == w.data.size());
+                log[t].push_back(std::move(w));
                 if (i % 50 == 49) {
                     auto ec = h.file->flush();
                     CHECK_MESSAGE(!ec, ec.message());
@@ -270,5 +282,43 @@ TEST_CASE("concurrent writers, background writeback and flushes on one file") {
     }
     for (auto& w : writers) w.join();
     REQUIRE(!h.file->flush());
-    h.check_content(h.upload);
+    // The model admits every valid interleaving, torn writes included: each byte holds the
+    // byte of some write covering it that no other covering write followed entirely (a
+    // write that started after another ended must win over it). Bytes nobody wrote are 0.
+    const auto got = h.upload.content();
+    std::vector<uint64_t> latest_start(span, 0);
+    std::vector<bool> covered(span, false), ok(span, false);
+    for (const auto& per : log)
+        for (const auto& w : per)
+            for (uint64_t b = w.pos; b < w.pos + w.data.size(); ++b) {
+                latest_start[b] = covered[b] ? std::max(latest_start[b], w.started) : w.started;
+                covered[b] = true;
+            }
+    for (const auto& per : log)
+        for (const auto& w : per)
+            for (uint64_t b = w.pos; b < w.pos + w.data.size(); ++b)
+                if (w.ended >= latest_start[b] && got[b] == w.data[b - w.pos]) ok[b] = true;
+    size_t bad = SIZE_MAX, overlapping = 0;
+    for (uint64_t b = 0; b < span; ++b) {
+        if (!covered[b] ? got[b] != std::byte{0} : !ok[b]) {
+            if (bad == SIZE_MAX) bad = b;
+        }
+    }
+    for (size_t t = 0; t + 1 < log.size(); ++t)  // the writers really did overlap in time and space
+        for (const auto& a : log[t])
+            for (const auto& b : log[t + 1])
+                if (a.started < b.ended && b.started < a.ended && a.pos < b.pos + b.data.size() &&
+                    b.pos < a.pos + a.data.size())
+                    ++overlapping;
+    if (bad != SIZE_MAX) {
+        std::ostringstream why;
+        why << "byte " << bad << " holds " << int(got[bad]) << ", which no admissible interleaving wrote; writes covering it:";
+        for (size_t t = 0; t < log.size(); ++t)
+            for (const auto& w : log[t])
+                if (w.pos <= bad && bad < w.pos + w.data.size())
+                    why << "\n  writer " << t << " [" << w.pos << ", " << w.pos + w.data.size() << ") ticks "
+                        << w.started << ".." << w.ended << " byte " << int(w.data[bad - w.pos]);
+        FAIL_CHECK(why.str());
+    }
+    MESSAGE("writes overlapping in time and bytes: " << overlapping);
 }

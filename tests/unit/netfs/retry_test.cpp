@@ -228,3 +228,18 @@ TEST_CASE("direct writes are retried too, and report failures to the caller") {
     REQUIRE(!bad);
     CHECK(bad.error() == std::errc::io_error);
 }
+
+TEST_CASE("a server that answers every write short is followed to the end, whatever the retry cap") {
+    // 9P lets a server write fewer bytes than asked; each such answer moves the data on, so
+    // it is not a failure and does not count against max_retries (which bounds errors).
+    Harness::Config c;
+    c.context.max_retries = 3;
+    c.upload.max_len = 64 << 10;
+    Harness h(c);
+    h.upload.fault = [](const netfs::Subrequest&, uint64_t remaining) {
+        return remaining > 1000 ? Fault{Fault::short_write, {}, netfs::RetryHint::by_error, 1000} : Fault{};
+    };
+    h.write(0, bytes(300 << 10, 41));
+    REQUIRE(!h.file->flush());
+    h.check_content(h.upload);
+}
