@@ -193,7 +193,10 @@ result<std::vector<Dirent>> BlockingClient::readdir(const Fid& dir) {
     // A server whose listing never ends (a cookie that does not move, the same batch again,
     // names without end) must not grow memory for ever: a cookie seen before, or more
     // entries than any real directory holds, ends the listing with an error.
+    // A batch that brings no name not seen before is the listing going round (the same
+    // entries under fresh cookies) and ends it the same way.
     std::unordered_set<uint64_t> cookies{0};
+    std::unordered_set<std::string> names;
     size_t name_bytes = 0;
     for (;;) {
         Waiter<std::vector<Dirent>> w;
@@ -203,13 +206,17 @@ result<std::vector<Dirent>> BlockingClient::readdir(const Fid& dir) {
         if (batch.empty()) break;
         cookie = batch.back().offset;
         if (!cookies.insert(cookie).second) return fail(errc::endless_listing);
+        bool fresh = false;
         for (auto& d : batch) {
+            if (!names.insert(d.name).second) continue;  // listed twice: once is enough
+            fresh = true;
             if (d.name == "." || d.name == "..") continue;
             name_bytes += d.name.size();
             if (all.size() >= max_listing_entries || name_bytes > max_listing_name_bytes)
                 return fail(errc::endless_listing);
             all.push_back(std::move(d));
         }
+        if (!fresh) return fail(errc::endless_listing);
     }
     return all;
 }
