@@ -46,13 +46,41 @@ tl::expected<std::unique_ptr<RemoteFs>, Failure> RemoteFs::open(const Options& o
         if (options.aname.empty()) f.message += " (choose the export with --aname or NETCP_ANAME)";
         return tl::unexpected(f);
     }
-    return std::unique_ptr<RemoteFs>(new RemoteFs(options, std::move(*client), std::move(*root), loc, where));
+    return std::unique_ptr<RemoteFs>(
+        new RemoteFs(options, std::move(*client), std::move(*root), loc, where, ep, co, uname, uid));
 }
 
 RemoteFs::RemoteFs(const Options& options, std::unique_ptr<p9::BlockingClient> client, p9::Fid root, Location where,
-                   std::string endpoint)
+                   std::string endpoint, p9::Endpoint ep, p9::ClientOptions client_options, std::string uname,
+                   uint32_t uid)
     : options_(options), client_(std::move(client)), root_(std::move(root)), where_(std::move(where)),
-      endpoint_text_(std::move(endpoint)) {}
+      endpoint_text_(std::move(endpoint)), ep_(std::move(ep)), client_options_(client_options),
+      uname_(std::move(uname)), uid_(uid) {}
+
+RemoteFs::~RemoteFs() {
+    // Fids first: they clunk through their own client, which must still be there.
+    cached_dir_ = p9::Fid{};
+    root_ = p9::Fid{};
+    retired_.clear();
+}
+
+std::error_code RemoteFs::reconnect() {
+    auto client = p9::BlockingClient::connect(ep_, client_options_);
+    if (!client) return client.error();
+    auto root = (*client)->attach(options_.aname, uname_, uid_);
+    if (!root) return root.error();
+    // The cached directory fid belongs to the old connection: forget it. Dropping fids of
+    // a closed client only releases their numbers; nothing is sent.
+    cached_dir_ = p9::Fid{};
+    cached_dir_path_.clear();
+    root_ = std::move(*root);
+    // Whatever still holds the old client fails at once instead of waiting on it.
+    client_->async().close();
+    retired_.push_back(std::move(client_));
+    client_ = std::move(*client);
+    ++reconnections_;
+    return {};
+}
 
 std::string RemoteFs::url(const std::string& path) const {
     Location l = where_;

@@ -31,6 +31,22 @@ public:
     bool connected() const override { return client_->async().connected(); }
     const Options& options() const { return options_; }
 
+    // A new connection to the same server with the same options, attached again to the
+    // same export as the same user; on success it replaces the current one. Afterwards
+    // client(), root() and directory() refer to the new connection, and nothing obtained
+    // from the old one (its client, its fids) may be used for requests: they fail at once,
+    // as the old connection is closed. The old client is kept alive until
+    // release_retired(), because this may run on a netfs collector or worker thread
+    // while requests on the old client are still finishing, and tearing a client down
+    // waits for its I/O thread. Not thread-safe: one caller at a time, while no other
+    // thread uses this RemoteFs.
+    std::error_code reconnect();
+    // Frees the clients reconnect() replaced. Only when nothing can still hold them (no
+    // transfer running, every netfs backend of the old connection destroyed).
+    void release_retired() { retired_.clear(); }
+    // Successful reconnections so far (for messages and tests).
+    unsigned reconnections() const { return reconnections_; }
+
     p9::result<p9::Fid> walk(const std::string& path);
     // Attributes of `path`, or nullopt if it does not exist. Symbolic links are not followed.
     p9::result<std::optional<p9::Rgetattr>> getattr(const std::string& path);
@@ -55,7 +71,7 @@ public:
 
 private:
     RemoteFs(const Options& options, std::unique_ptr<p9::BlockingClient> client, p9::Fid root, Location where,
-             std::string endpoint);
+             std::string endpoint, p9::Endpoint ep, p9::ClientOptions client_options, std::string uname, uint32_t uid);
 
     const Options& options_;
     std::unique_ptr<p9::BlockingClient> client_;
@@ -64,6 +80,16 @@ private:
     std::string endpoint_text_;
     std::string cached_dir_path_;
     p9::Fid cached_dir_;
+    // What reconnect() needs to make the same connection again.
+    p9::Endpoint ep_;
+    p9::ClientOptions client_options_;
+    std::string uname_;
+    uint32_t uid_ = 0;
+    std::vector<std::unique_ptr<p9::BlockingClient>> retired_;
+    unsigned reconnections_ = 0;
+
+public:
+    ~RemoteFs() override;
 };
 
 }  // namespace netcp

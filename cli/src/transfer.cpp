@@ -5,10 +5,17 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
 
 #include "exit_codes.hpp"
 #include "local_io.hpp"
 #include "local_partial.hpp"
+#include "netfs/error.hpp"
 
 namespace netcp {
 
@@ -24,11 +31,300 @@ struct FdGuard {
     }
 };
 
+// New connections one file may make after losing its connection, before it gives up.
+constexpr unsigned max_reconnects = 3;
+
+bool is_timeout(std::error_code ec) { return ec == p9::errc::timed_out || ec == std::errc::timed_out; }
+
+// The connection is gone (closed, reset, or dropped by lib9p after the server broke the
+// protocol, e.g. with a stray reply), as opposed to an answer from the server. A timeout
+// is not one: a server that stopped answering is reported as such (exit 7), not
+// reconnected to.
+bool connection_lost(std::error_code ec, bool still_connected) {
+    if (is_timeout(ec) || ec == std::errc::interrupted) return false;
+    return ec == p9::errc::connection_closed || ec == p9::errc::not_connected || ec == p9::errc::protocol_violation ||
+           ec == std::errc::connection_reset || ec == std::errc::connection_aborted || ec == std::errc::broken_pipe ||
+           ec == std::errc::not_connected || !still_connected;
+}
+
+bool connection_lost(std::error_code ec, const RemoteFs& remote) { return connection_lost(ec, remote.connected()); }
+
+// One file's budget of reconnections, shared by every phase of its transfer (data, then
+// the closing requests), so that a connection that keeps dropping ends the copy.
+class Reconnector {
+public:
+    explicit Reconnector(RemoteFs& remote) : remote_(remote) {}
+
+    // Makes a new connection after a short backoff (100, 200, 400 ms: a dropped
+    // connection usually comes back at once, a restarting server gets a moment), trying
+    // until one works; false once the attempts are spent or a signal asked to stop.
+    bool reconnect() {
+        while (attempts_ < max_reconnects) {
+            const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(100u << attempts_);
+            while (std::chrono::steady_clock::now() < until) {
+                if (interrupted()) {
+                    last_ = std::make_error_code(std::errc::interrupted);
+                    return false;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            }
+            ++attempts_;
+            last_ = remote_.reconnect();
+            if (!last_) return true;
+        }
+        gave_up_ = true;
+        return false;
+    }
+
+    bool stopped() const { return last_ == std::errc::interrupted; }
+
+    // The failure of a transfer whose cause was `cause`: with the attempts made, and as a
+    // connection failure (exit 4) once it gave up on reconnecting.
+    Failure failure(const std::string& what, std::error_code cause) const {
+        if (stopped()) return netcp::failure(what, last_);
+        Failure f = netcp::failure(what, cause);
+        const std::string n = std::to_string(attempts_) + " reconnection attempt" + (attempts_ == 1 ? "" : "s");
+        if (gave_up_) {
+            f.exit_code = exit_connection;
+            f.message += " (gave up after " + n + (last_ ? "; the last one: " + last_.message() : "") + ")";
+        } else if (attempts_ > 0) {
+            f.message += " (after " + n + ")";
+        }
+        return f;
+    }
+
+private:
+    RemoteFs& remote_;
+    unsigned attempts_ = 0;
+    bool gave_up_ = false;
+    std::error_code last_;
+};
+
+// The upload stream: lib9p's adapter, except that a request that timed out on a dead
+// connection fails instead of reopening (a server that does not answer is a timeout,
+// exit 7; reconnecting to it would only wait longer).
+class UploadStream final : public netfs::StreamBackend {
+public:
+    explicit UploadStream(p9::NetfsWriteBackend& inner) : inner_(inner) {}
+    netfs::StreamKind kind() const override { return inner_.kind(); }
+    const char* name() const override { return inner_.name(); }
+    std::error_code begin_request(netfs::WriteRequest& req, uint8_t stream) override {
+        return inner_.begin_request(req, stream);
+    }
+    std::error_code prepare_write(netfs::Subrequest& sreq, netfs::Limits& limits) override {
+        return inner_.prepare_write(sreq, limits);
+    }
+    void issue_write(netfs::Subrequest& sreq) override { inner_.issue_write(sreq); }
+    netfs::RetryDecision retry_request(netfs::WriteRequest& req, uint8_t stream, std::error_code cause) override {
+        if (is_timeout(cause)) {
+            const auto h = inner_.handle();
+            if (!h.client || !h.client->connected()) return netfs::RetryDecision::fail;
+        }
+        return inner_.retry_request(req, stream, cause);
+    }
+    void end_request(netfs::WriteRequest& req, uint8_t stream, std::error_code error) override {
+        inner_.end_request(req, stream, error);
+    }
+
+private:
+    p9::NetfsWriteBackend& inner_;
+};
+
+// What an upload's reopen callback shares with it. The callback runs on a netfs collector
+// thread while the uploading thread waits in the engine, which does not touch `remote`
+// meanwhile; the mutex orders concurrent callbacks (several requests can lose the same
+// connection).
+struct UploadReopen {
+    UploadReopen(RemoteFs& r, Reconnector& c, std::string path, p9::NetfsWriteBackend::Handle h)
+        : remote(r), rc(c), tmp_path(std::move(path)), current(std::move(h)) {}
+    RemoteFs& remote;
+    Reconnector& rc;
+    std::string tmp_path;
+    std::mutex mu;
+    p9::NetfsWriteBackend::Handle current;  // the handle last given to the backend
+    p9::Fid reopened;                      // the partial file, open on the newest connection
+
+    p9::result<p9::NetfsWriteBackend::Handle> operator()() {
+        std::lock_guard lock(mu);
+        // Another request already reopened the file on a connection that still works.
+        if (current.client && current.client->connected()) return current;
+        while (rc.reconnect()) {
+            std::error_code ec;
+            if (auto f = remote.walk(tmp_path); !f) ec = f.error();
+            else if (auto o = remote.client().open(*f, p9::open_flags::wronly); !o) ec = o.error();
+            else {
+                reopened = std::move(*f);
+                current = {remote.client().client(), reopened.number()};
+                return current;
+            }
+            if (!connection_lost(ec, remote)) return p9::fail(ec);  // e.g. the partial is gone
+        }
+        return p9::fail(make_error_code(p9::errc::not_connected));
+    }
+};
+
+// The byte ranges a download's sink has received (in any order), merged.
+class Received {
+public:
+    void add(uint64_t pos, uint64_t len) {
+        uint64_t begin = pos, end = pos + len;
+        auto it = ranges_.upper_bound(begin);
+        if (it != ranges_.begin() && std::prev(it)->second >= begin) --it;
+        while (it != ranges_.end() && it->first <= end) {
+            begin = std::min(begin, it->first);
+            end = std::max(end, it->second);
+            it = ranges_.erase(it);
+        }
+        ranges_.emplace(begin, end);
+    }
+    // The lowest byte not received yet: where reading must start again.
+    uint64_t first_gap() const {
+        auto it = ranges_.begin();
+        return it != ranges_.end() && it->first == 0 ? it->second : 0;
+    }
+
+private:
+    std::map<uint64_t, uint64_t> ranges_;  // begin -> end
+};
+
+// The 9P read side of a --cache download, reconnecting under netfs: a read that fails
+// because the connection was lost is queued; a worker thread makes a new connection
+// (once per lost connection), opens the file again by name and sends the queued reads
+// there, so netfs sees them succeed and the download goes on from where it was. Once the
+// reconnections are spent, every read fails with the original cause.
+class ReconnectingReader final : public netfs::ReadBackend {
+public:
+    ReconnectingReader(RemoteFs& remote, std::string path, Reconnector& rc, p9::Fid& file)
+        : remote_(remote), path_(std::move(path)), rc_(rc), file_(file),
+          handle_{remote.client().client(), file.number()}, max_read_(remote.client().max_io()) {}
+    ~ReconnectingReader() override {
+        {
+            std::lock_guard lock(mu_);
+            stop_ = true;
+        }
+        cv_.notify_all();
+        if (worker_.joinable()) worker_.join();
+    }
+
+    uint64_t max_read() const override { return max_read_; }
+    void read(uint64_t pos, std::span<std::byte> dst, std::function<void(std::error_code, size_t)> done) override {
+        issue(Task{pos, dst, std::move(done), 0, {}});
+    }
+
+private:
+    struct Task {
+        uint64_t pos;
+        std::span<std::byte> dst;
+        std::function<void(std::error_code, size_t)> done;
+        uint64_t generation;  // the connection it was sent on
+        std::error_code cause;
+    };
+
+    void issue(Task t) {
+        p9::NetfsWriteBackend::Handle h;
+        std::error_code dead;
+        {
+            std::lock_guard lock(mu_);
+            h = handle_;
+            t.generation = generation_;
+            dead = dead_;
+        }
+        if (dead) return t.done(dead, 0);
+        auto client = h.client;
+        client->async_read(h.fid, t.pos, t.dst, [this, client, t = std::move(t)](std::error_code ec, size_t n) mutable {
+            if (ec && connection_lost(ec, client->connected())) {
+                t.cause = ec;
+                enqueue(std::move(t));  // never block the client's I/O thread
+                return;
+            }
+            t.done(ec, n);
+        });
+    }
+
+    void enqueue(Task t) {
+        {
+            std::lock_guard lock(mu_);
+            queue_.push_back(std::move(t));
+            if (!worker_.joinable()) worker_ = std::thread([this] { work(); });
+        }
+        cv_.notify_one();
+    }
+
+    void work() {
+        std::unique_lock lock(mu_);
+        for (;;) {
+            cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+            if (queue_.empty()) return;
+            Task t = std::move(queue_.front());
+            queue_.pop_front();
+            if (!dead_ && t.generation == generation_) {
+                // The first read lost with this connection: make the next one.
+                lock.unlock();
+                const std::error_code ec = reopen(t.cause);
+                lock.lock();
+                if (ec) dead_ = ec;
+                else {
+                    ++generation_;
+                    handle_ = {remote_.client().client(), file_.number()};
+                }
+            }
+            lock.unlock();
+            issue(std::move(t));
+            lock.lock();
+        }
+    }
+
+    std::error_code reopen(std::error_code cause) {
+        while (rc_.reconnect()) {
+            std::error_code ec;
+            if (auto f = remote_.walk(path_); !f) ec = f.error();
+            else if (auto o = remote_.client().open(*f, p9::open_flags::rdonly); !o) ec = o.error();
+            else {
+                file_ = std::move(*f);
+                return {};
+            }
+            if (!connection_lost(ec, remote_)) return ec;
+        }
+        return rc_.stopped() ? std::make_error_code(std::errc::interrupted) : cause;
+    }
+
+    RemoteFs& remote_;
+    const std::string path_;
+    Reconnector& rc_;
+    p9::Fid& file_;  // the open file, replaced on each new connection
+    std::mutex mu_;
+    std::condition_variable cv_;
+    p9::NetfsWriteBackend::Handle handle_;
+    uint64_t generation_ = 0;
+    std::error_code dead_;
+    std::deque<Task> queue_;
+    bool stop_ = false;
+    std::thread worker_;
+    const uint64_t max_read_;
+};
+
+// What must not change while a file is downloaded for the copy to be that file.
+std::string attribute_change(const p9::Rgetattr& before, const p9::Rgetattr& now) {
+    if (now.qid.path != before.qid.path) return "it was replaced by another file";
+    if (now.size != before.size)
+        return "its size went from " + std::to_string(before.size) + " to " + std::to_string(now.size) + " bytes";
+    if (now.mtime_sec != before.mtime_sec || now.mtime_nsec != before.mtime_nsec) return "its mtime changed";
+    if (now.qid.version != before.qid.version || now.data_version != before.data_version) return "its version changed";
+    return {};
+}
+
+Failure changed_failure(const std::string& from, const std::string& why) {
+    return {exit_error, from + " changed on the server during the download" + (why.empty() ? "" : " (" + why + ")") +
+                            ": " + make_error_code(netfs::errc::remote_changed).message()};
+}
+
 }  // namespace
 
 tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, const Options& options,
                                             const std::string& local, const struct stat& st,
                                             const std::string& remote_path) {
+    // Clients replaced by the previous file's reconnections: nothing holds them any more.
+    remote.release_retired();
     const std::string dest = remote.url(remote_path);
     FdGuard src{::open(local.c_str(), O_RDONLY | O_CLOEXEC | (options.dereference ? 0 : O_NOFOLLOW))};
     if (src.fd < 0) return tl::unexpected(failure("cannot open '" + local + "'", last_errno()));
@@ -36,15 +332,16 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
     auto [parent, name] = split_parent(remote_path);
     auto dir = remote.directory(parent);
     if (!dir) return tl::unexpected(failure("cannot upload to " + dest, dir.error()));
-    auto& c = remote.client();
-    auto file = c.walk(**dir, "");
+    auto file = remote.client().walk(**dir, "");
     if (!file) return tl::unexpected(failure("cannot upload to " + dest, file.error()));
     const std::string tmp = partial_name(name);
-    auto created = c.create(*file, tmp, p9::open_flags::wronly | p9::open_flags::create | p9::open_flags::excl,
-                            0600, ::getgid());
+    const std::string tmp_path = parent.empty() ? tmp : parent + "/" + tmp;
+    auto created = remote.client().create(*file, tmp, p9::open_flags::wronly | p9::open_flags::create |
+                                                          p9::open_flags::excl, 0600, ::getgid());
     if (!created)
         return tl::unexpected(failure("cannot upload '" + local + "' to " + dest + " (creating " + tmp + ")",
                                       created.error()));
+    const p9::Qid partial_qid = created->qid;
 
     // The cache entry is the new file's (its qid survives the rename). Direct writes
     // bypass the cache stream, so they leave nothing to cache.
@@ -52,17 +349,29 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
     if (options.write_mode == Options::WriteMode::buffered || options.write_mode == Options::WriteMode::write_through)
         cached = engine.cache_object(cache_key(remote.endpoint(), options.aname, created->qid), {}, dest);
 
-    // From here on, any failure removes the temporary file.
-    auto abandon = [&](const std::string& what, std::error_code ec) {
-        (void)c.remove(*file);
+    Reconnector rc(remote);
+    // From here on, any failure removes the temporary file, by name, on the current
+    // connection or, if that one is gone, on a new one; if none can be made, the message
+    // names the partial file left on the server.
+    auto abandon = [&](Failure f) {
+        *file = p9::Fid{};
+        std::error_code ec;
+        if (!remote.connected()) ec = remote.reconnect();
+        if (!ec) {
+            auto d = remote.directory(parent);
+            ec = d ? remote.client().unlinkat(**d, tmp, 0) : d.error();
+        }
+        if (ec && ec != std::errc::no_such_file_or_directory)
+            f.message += "; the partial file " + remote.url(tmp_path) + " is left on the server (" + ec.message() + ")";
         engine.finish_cache(cached.get(), false, dest);
-        return tl::unexpected(failure(what, ec));
+        return tl::unexpected(f);
     };
 
     const uint64_t size = static_cast<uint64_t>(st.st_size);
     std::error_code ec;
     if (options.write_mode == Options::WriteMode::raw_pipeline) {
-        auto written = c.write_from(*file, 0, size, [&](uint64_t pos, std::span<std::byte> buf) -> p9::result<size_t> {
+        // The baseline pipeline does not reconnect: a lost connection fails the copy.
+        auto written = remote.client().write_from(*file, 0, size, [&](uint64_t pos, std::span<std::byte> buf) -> p9::result<size_t> {
             if (interrupted()) return p9::fail(std::make_error_code(std::errc::interrupted));
             for (;;) {
                 ssize_t n = ::pread(src.fd, buf.data(), buf.size(), static_cast<off_t>(pos));
@@ -75,17 +384,27 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
         if (!written) ec = written.error();
         else if (*written != size) ec = p9::errc::short_transfer;
     } else {
-        p9::NetfsWriteBackend backend({c.client(), file->number()}, {options.depth});
+        auto& c = remote.client();
+        const p9::NetfsWriteBackend::Handle first{c.client(), file->number()};
+        // After a lost connection the retryer calls `reopen`, which reconnects, opens the
+        // partial file again by name, and the failed writes are sent again there (a Twrite
+        // is idempotent). The backend's own cap is generous: `rc` is the real budget, and
+        // requests that lose the same connection each count with the backend.
+        UploadReopen reopen(remote, rc, tmp_path, first);
+        p9::NetfsWriteBackend::Options bo;
+        bo.credits = options.depth;
+        bo.max_reconnects = max_reconnects * 64;
+        p9::NetfsWriteBackend backend(first, bo, [&reopen] { return reopen(); });
+        UploadStream stream(backend);
         // Enough bytes in flight to keep `depth` Twrites going.
-        ec = engine.upload(src.fd, size, backend, uint64_t(options.depth) * c.client()->max_io(), cached.get(),
-                           &interrupted);
+        ec = engine.upload(src.fd, size, stream, uint64_t(options.depth) * c.max_io(), cached.get(), &interrupted);
+        // The rest goes over the newest connection, on the file opened there.
+        if (reopen.reopened) *file = std::move(reopen.reopened);
     }
     if (ec == std::errc::io_error)
-        return abandon("'" + local + "' changed size while it was being uploaded to " + dest, ec);
-    if (ec) return abandon("upload of '" + local + "' to " + dest + " failed", ec);
-    if (options.fsync) {
-        if ((ec = c.fsync(*file))) return abandon("cannot flush " + dest + " on the server", ec);
-    }
+        return abandon(failure("'" + local + "' changed size while it was being uploaded to " + dest, ec));
+    if (ec) return abandon(rc.failure("upload of '" + local + "' to " + dest + " failed", ec));
+
     p9::Tsetattr attrs;
     attrs.valid = p9::setattr::mode;
     attrs.mode = target_mode(st.st_mode, options.preserve);
@@ -96,25 +415,62 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
         attrs.atime_sec = static_cast<uint64_t>(st.st_atim.tv_sec);
         attrs.atime_nsec = static_cast<uint64_t>(st.st_atim.tv_nsec);
     }
-    if ((ec = c.setattr(*file, attrs))) return abandon("cannot set the mode of " + dest, ec);
-    if (cached) {
-        // The entry now describes the file as the server holds it (rename keeps size,
-        // mtime and versions), so the next download of it is served from the cache.
-        auto now = c.getattr(*file);
-        if (now) cached->set_coherency(cache_coherency(*now));
-        else cached->invalidate();
-    }
-    // Rename by name after the clunk: diod 1.0.24 dies on an assertion when an open fid
-    // is renamed (ioctx.c:380), and the clunk's answer is the server's last word on the data.
-    if ((ec = c.clunk(*file))) {
-        (void)c.unlinkat(**dir, tmp, 0);
-        engine.finish_cache(cached.get(), false, dest);
-        return tl::unexpected(failure("upload of '" + local + "' to " + dest + " failed at close", ec));
-    }
-    if ((ec = c.renameat(**dir, tmp, **dir, name))) {
-        (void)c.unlinkat(**dir, tmp, 0);
-        engine.finish_cache(cached.get(), false, dest);
-        return tl::unexpected(failure("cannot rename the upload into place at " + dest, ec));
+    // Flush, mode, close, rename: each is safe to do again, so a connection lost here is
+    // reconnected too and the steps done again on the partial file opened anew (the
+    // server acknowledged every byte, so it holds them whatever happened to the connection).
+    bool renamed = false;
+    for (;;) {
+        std::string what;
+        auto& c = remote.client();
+        auto d = remote.directory(parent);
+        if (!d) {
+            ec = d.error();
+            what = "cannot upload to " + dest;
+        } else if (options.fsync && (ec = c.fsync(*file))) {
+            what = "cannot flush " + dest + " on the server";
+        } else if ((ec = c.setattr(*file, attrs))) {
+            what = "cannot set the mode of " + dest;
+        } else {
+            if (cached) {
+                // The entry now describes the file as the server holds it (rename keeps size,
+                // mtime and versions), so the next download of it is served from the cache.
+                auto now = c.getattr(*file);
+                if (now) cached->set_coherency(cache_coherency(*now));
+                else cached->invalidate();
+            }
+            // Rename by name after the clunk: diod 1.0.24 dies on an assertion when an open
+            // fid is renamed (ioctx.c:380), and the clunk's answer is the server's last word
+            // on the data.
+            if ((ec = c.clunk(*file))) what = "upload of '" + local + "' to " + dest + " failed at close";
+            else if ((ec = c.renameat(**d, tmp, **d, name))) what = "cannot rename the upload into place at " + dest;
+            else break;
+        }
+        if (!connection_lost(ec, remote)) return abandon(rc.failure(what, ec));
+        // Open the partial file again on a new connection; if it is gone, the rename may
+        // have been done before the connection dropped: the destination is then our file.
+        for (;;) {
+            if (!rc.reconnect()) return abandon(rc.failure(what, ec));
+            auto f = remote.walk(tmp_path);
+            if (f) {
+                auto o = remote.client().open(*f, p9::open_flags::wronly);
+                if (o) {
+                    *file = std::move(*f);
+                    break;
+                }
+                ec = o.error();
+            } else if (f.error() == std::errc::no_such_file_or_directory) {
+                auto done = remote.walk(remote_path);
+                if (done && done->qid().path == partial_qid.path) {
+                    renamed = true;
+                    break;
+                }
+                ec = done ? f.error() : done.error();
+            } else {
+                ec = f.error();
+            }
+            if (!connection_lost(ec, remote)) return abandon(rc.failure(what, ec));
+        }
+        if (renamed) break;
     }
     engine.finish_cache(cached.get(), true, dest);
     return size;
@@ -123,12 +479,26 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
 tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, const Options& options,
                                               const std::string& remote_path, const p9::Rgetattr& attr,
                                               const LocalTarget& local) {
+    remote.release_retired();
     const std::string from = remote.url(remote_path);
-    auto& c = remote.client();
-    auto file = remote.walk(remote_path);
-    if (!file) return tl::unexpected(failure("cannot open " + from, file.error()));
-    if (auto o = c.open(*file, p9::open_flags::rdonly); !o)
-        return tl::unexpected(failure("cannot open " + from, o.error()));
+    p9::Fid file;
+    // Opens the file on the current connection (again after a reconnection).
+    auto open_file = [&]() -> std::error_code {
+        auto f = remote.walk(remote_path);
+        if (!f) return f.error();
+        if (auto o = remote.client().open(*f, p9::open_flags::rdonly); !o) return o.error();
+        file = std::move(*f);
+        return {};
+    };
+    if (auto ec = open_file()) return tl::unexpected(failure("cannot open " + from, ec));
+    Reconnector rc(remote);
+    // After a reconnection: open the file again, reconnecting while that is what fails.
+    auto reopen = [&]() -> std::error_code {
+        for (;;) {
+            const std::error_code ec = open_file();
+            if (!ec || !connection_lost(ec, remote) || !rc.reconnect()) return ec;
+        }
+    };
 
     auto out = LocalPartial::create(local);
     if (!out) return tl::unexpected(out.error());
@@ -136,25 +506,67 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
     std::shared_ptr<netfs::cache::Object> cached;
     if (!options.cache_dir.empty())
         cached = engine.cache_object(cache_key(remote.endpoint(), options.aname, attr.qid), cache_coherency(attr), from);
-    auto abandon = [&](const std::string& what, std::error_code ec) {
+    // What reached the cache came from the server and stays valid, so a retried download
+    // reads only the rest; but not when the file changed: then it may be a mix.
+    auto abandon = [&](Failure f, bool keep_cache = true) {
         out->abandon();
-        // What reached the cache came from the server and stays valid: keep it, so that
-        // a retried download reads only the rest.
-        engine.finish_cache(cached.get(), true, from);
-        return tl::unexpected(failure(what, ec));
+        engine.finish_cache(cached.get(), keep_cache, from);
+        return tl::unexpected(f);
     };
 
     tl::expected<uint64_t, std::error_code> got;
     if (!options.cache_dir.empty()) {
-        p9::NetfsReadBackend reader({c.client(), file->number()});
+        ReconnectingReader reader(remote, remote_path, rc, file);
         got = engine.download(reader, attr.size, cached.get(), out->fd(), &interrupted);
     } else {
-        got = c.read_into(*file, 0, [&](uint64_t pos, std::span<const std::byte> data) -> std::error_code {
+        // Pieces arrive in any order: after a lost connection, reading starts again at the
+        // lowest byte not yet written (what lies beyond is read and written again).
+        Received received;
+        const auto sink = [&](uint64_t pos, std::span<const std::byte> data) -> std::error_code {
             if (interrupted()) return std::make_error_code(std::errc::interrupted);
-            return write_fully(out->fd(), pos, data);
-        }, options.depth, attr.size);
+            if (auto ec = write_fully(out->fd(), pos, data)) return ec;
+            received.add(pos, data.size());
+            return {};
+        };
+        for (uint64_t at = 0;;) {
+            auto r = remote.client().read_into(file, at, sink, options.depth, attr.size > at ? attr.size - at : 0);
+            if (r) {
+                got = at + *r;
+                break;
+            }
+            std::error_code ec = r.error();
+            if (connection_lost(ec, remote) && rc.reconnect()) ec = reopen();
+            if (ec) {
+                got = tl::unexpected(ec);
+                break;
+            }
+            at = received.first_gap();
+        }
     }
-    if (!got) return abandon("download of " + from + " to '" + local.display + "' failed", got.error());
+    if (!got && got.error() == netfs::errc::remote_changed)
+        return abandon(changed_failure(from, "it ended before its size"), false);
+    if (!got) return abandon(rc.failure("download of " + from + " to '" + local.display + "' failed", got.error()));
+
+    // Exactly the file or an error: the attributes seen at the start must still hold,
+    // and the bytes must be as many as its size.
+    tl::expected<p9::Rgetattr, std::error_code> now;
+    for (;;) {
+        now = remote.client().getattr(file, p9::getattr::basic);
+        if (now) break;
+        std::error_code ec = now.error();
+        if (connection_lost(ec, remote) && rc.reconnect()) ec = reopen();
+        if (ec) return abandon(rc.failure("cannot check " + from + " after the download", ec));
+    }
+    if (auto why = attribute_change(attr, *now); !why.empty()) return abandon(changed_failure(from, why), false);
+    if (*got < attr.size)
+        return abandon(changed_failure(from, "the server ended it after " + std::to_string(*got) + " of " +
+                                                 std::to_string(attr.size) + " bytes"),
+                       false);
+    if (*got > attr.size)
+        return abandon(changed_failure(from, "the server sent " + std::to_string(*got) + " bytes of a file of " +
+                                                 std::to_string(attr.size)),
+                       false);
+
     LocalPartial::Finish fin;
     fin.size = *got;
     fin.mode = target_mode(attr.mode, options.preserve);
