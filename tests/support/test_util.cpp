@@ -71,7 +71,7 @@ std::vector<std::byte> read_file(const std::filesystem::path& path) {
     if (!f) throw std::runtime_error("cannot read " + path.string());
     std::vector<char> c((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
     std::vector<std::byte> out(c.size());
-    std::memcpy(out.data(), c.data(), c.size());
+    if (!c.empty()) std::memcpy(out.data(), c.data(), c.size());  // an empty file has no data()
     return out;
 }
 
