@@ -61,6 +61,7 @@ result<size_t> File::read(uint64_t pos, std::span<std::byte> out) {
     while (pos + done < end) {
         const uint64_t at = pos + done;
         FolioRef f;
+        bool ours = false;  // f is the folio a fill was just started for
         auto next = folios_.upper_bound(at);
         if (next != folios_.begin() && std::prev(next)->second->end() > at) f = std::prev(next)->second;
         if (!f) {
@@ -72,10 +73,14 @@ result<size_t> File::read(uint64_t pos, std::span<std::byte> out) {
                 if (done > 0) return done;
                 return fail(ec);
             }
-            readahead_locked(lock, at, std::min(size_, std::max(end, at + 1)));
-            continue;
+            // Hold the folio this fill is for: a fill that fails (perhaps at once, on a
+            // connection already known dead) takes it out of the page cache, and looking it
+            // up again would only start another fill, forever.
+            f = readahead_locked(lock, at, std::min(size_, std::max(end, at + 1)));
+            if (!f) return done > 0 ? result<size_t>(done) : fail(make_error_code(std::errc::io_error));
+            ours = true;
         }
-        if (f->reading) {
+        if (f->reading || ours) {
             wait_locked(lock, [&] { return !f->reading; });
             if (f->read_failed) {
                 ra_next_ = UINT64_MAX;
@@ -98,7 +103,15 @@ result<size_t> File::read(uint64_t pos, std::span<std::byte> out) {
                 wait_locked(lock, [&] { return !f->writeback; });
                 continue;
             }
-            readahead_locked(lock, at, std::min(size_, f->end()));
+            // A failed fill of a dirty folio leaves it in the page cache: wait for this
+            // fill and report its failure rather than starting another.
+            FolioRef filled = readahead_locked(lock, at, std::min(size_, f->end()));
+            wait_locked(lock, [&] { return !filled->reading; });
+            if (filled->read_failed) {
+                ra_next_ = UINT64_MAX;
+                if (done > 0) return done;
+                return fail(filled->read_error ? filled->read_error : make_error_code(std::errc::io_error));
+            }
             continue;
         }
         const size_t n = static_cast<size_t>(std::min<uint64_t>(vend - off, end - at));
@@ -113,9 +126,10 @@ result<size_t> File::read(uint64_t pos, std::span<std::byte> out) {
     return done;
 }
 
-void File::readahead_locked(std::unique_lock<std::mutex>& lock, uint64_t start, uint64_t end) {
-    if (!options_.reader && !options_.cache) return;
+FolioRef File::readahead_locked(std::unique_lock<std::mutex>& lock, uint64_t start, uint64_t end) {
+    if (!options_.reader && !options_.cache) return nullptr;
     std::vector<std::pair<FolioRef, bool>> to_fill;  // folio, and whether the cache holds it whole
+    FolioRef first;                                  // the folio holding `start`
     uint64_t p = start;
     while (p < end) {
         FolioRef f;
@@ -123,18 +137,20 @@ void File::readahead_locked(std::unique_lock<std::mutex>& lock, uint64_t start, 
         if (next != folios_.begin() && std::prev(next)->second->end() > p) f = std::prev(next)->second;
         if (f) {
             if (!f->uptodate && !f->reading && !f->writeback) {
-                f->reading = true;  // fill around what it holds
+                start_fill_locked(*f);  // fill around what it holds
                 to_fill.emplace_back(f, false);
             }
+            if (!first) first = f;
             p = f->end();
             continue;
         }
         f = folio_for_write(lock, p);  // a fresh folio, not dirty: nothing to wait for
-        f->reading = true;
+        start_fill_locked(*f);
         to_fill.emplace_back(f, false);
+        if (!first) first = f;
         p = f->end();
     }
-    if (to_fill.empty()) return;
+    if (to_fill.empty()) return first;
     const uint64_t size = size_;
     // Each fill counts as I/O until finish_fill is done with the file: the destructor and
     // flush wait for it, so a completion on a server thread never outlives the File.
@@ -149,6 +165,13 @@ void File::readahead_locked(std::unique_lock<std::mutex>& lock, uint64_t start, 
         fill_folio(f, whole_in_cache);
     }
     lock.lock();
+    return first;
+}
+
+void File::start_fill_locked(Folio& f) {
+    f.reading = true;
+    f.read_failed = false;  // an earlier fill's failure is not this one's
+    f.read_error = {};
 }
 
 void File::fill_folio(const FolioRef& f, bool from_cache) {

@@ -132,7 +132,10 @@ private:
     void end_folio_writeback(const FolioRef& f, uint64_t data_end, bool redirty);
     void request_done(WriteRequest& req);
     std::error_code throttle_dirty();
-    void readahead_locked(std::unique_lock<std::mutex>& lock, uint64_t start, uint64_t end);
+    // Starts fills for what [start, end) lacks; returns the folio holding `start` (null
+    // when the file has nothing to read from).
+    FolioRef readahead_locked(std::unique_lock<std::mutex>& lock, uint64_t start, uint64_t end);
+    void start_fill_locked(Folio& f);
     void fill_folio(const FolioRef& f, bool from_cache);
     void finish_fill(const FolioRef& f, std::error_code ec, const std::vector<std::byte>* merge, bool from_cache);
     void clear_copy_mark_locked(Folio* f);

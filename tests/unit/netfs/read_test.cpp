@@ -2,6 +2,11 @@
 // writeback on stream 1 only, read-after-write, errors, and a cache that falls behind.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <thread>
 
 #include "fake_backend.hpp"
@@ -209,5 +214,84 @@ TEST_CASE("a file that ends before the size the read began with is an error, nev
         // The cache never holds the missing part as zeros.
         auto held = cache.next_present(0);
         if (held) CHECK(held->pos + held->len <= end);
+    }
+}
+
+namespace {
+
+// Runs `body` on a thread and fails the test run (abort) if it has not ended within
+// `seconds`: a read that spins forever must turn the run red, not hang it.
+void within(double seconds, const std::function<void()>& body) {
+    std::atomic<bool> finished{false};
+    std::thread t([&] {
+        body();
+        finished = true;
+    });
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (!finished && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (!finished) {
+        std::fprintf(stderr, "still reading after %.0f s: the read never ends\n", seconds);
+        std::abort();
+    }
+    t.join();
+}
+
+}  // namespace
+
+TEST_CASE("a server that fails every read at once ends the read with its error, however far readahead went") {
+    // As on a connection known to be dead: each read fails before read() returns. The
+    // fills readahead starts beyond the wanted folio fail too; the read must still report
+    // its own folio's failure instead of starting fills again and again.
+    auto content = bytes(8 << 20, 41);
+    for (bool threaded : {false, true}) {
+        CAPTURE(threaded);
+        FakeReader reader(content, 16 << 10, threaded);
+        netfs::Context ctx;
+        netfs::File f(ctx, read_options(reader, nullptr, content.size()));
+        std::vector<std::byte> out(1 << 20);
+        REQUIRE(*f.read(0, out) == out.size());
+        reader.fail_next = 1 << 30;
+        within(20, [&] {
+            uint64_t pos = out.size();
+            std::error_code ec;
+            for (int i = 0; i < 10'000 && pos < content.size(); ++i) {
+                auto got = f.read(pos, out);
+                if (!got) {
+                    ec = got.error();
+                    break;
+                }
+                pos += *got;
+            }
+            CHECK(ec == std::errc::io_error);
+        });
+    }
+}
+
+TEST_CASE("a failed fill of a partly written folio is reported, not started again forever") {
+    auto content = bytes(1 << 20, 42);
+    for (bool threaded : {false, true}) {
+        CAPTURE(threaded);
+        FakeReader reader(content, 16 << 10, threaded);
+        Harness::Config c;
+        Harness h(c);
+        netfs::Context ctx;
+        netfs::FileOptions fo = read_options(reader, nullptr, content.size());
+        fo.streams = {{&h.upload, 32u << 20}};
+        netfs::File f(ctx, fo);
+        auto patch = bytes(100, 43);
+        REQUIRE(f.write(1000, patch));  // a folio that holds only these bytes
+        reader.fail_next = 1 << 30;
+        within(20, [&] {
+            std::vector<std::byte> out(4096);
+            auto got = f.read(0, out);  // bytes of that folio that were never read
+            REQUIRE(!got);
+            CHECK(got.error() == std::errc::io_error);
+        });
+        reader.fail_next = 0;
+        std::vector<std::byte> out(4096);
+        REQUIRE(*f.read(0, out) == out.size());
+        auto want = std::vector<std::byte>(content.begin(), content.begin() + 4096);
+        std::copy(patch.begin(), patch.end(), want.begin() + 1000);
+        CHECK(out == want);
     }
 }
