@@ -277,7 +277,7 @@ TEST_CASE("a server killed mid-upload: exit non-zero, no destination") {
                     local / "log");
     REQUIRE(wait_until([&] { return partial_size(d.export_dir()) > (16u << 20); }, 30));
     d.kill_now();
-    int status = wait_exit(pid);
+    int status = wait_exit_within(pid, 120);
     auto log = read_file(local / "log");
     std::string out(reinterpret_cast<const char*>(log.data()), log.size());
     CHECK(status == 4);
@@ -296,7 +296,7 @@ TEST_CASE("a server killed mid-download: exit non-zero, no destination, no parti
                     local / "log");
     REQUIRE(wait_until([&] { return partial_size(local.path()) > (16u << 20); }, 30));
     d.kill_now();
-    int status = wait_exit(pid);
+    int status = wait_exit_within(pid, 120);
     CHECK(status == 4);
     CHECK(!fs::exists(local / "huge"));
     CHECK(partial_files(local.path()).empty());
@@ -312,7 +312,7 @@ TEST_CASE("SIGINT drains, removes the partial upload and exits 130") {
                     local / "log");
     REQUIRE(wait_until([&] { return partial_size(d.export_dir()) > (16u << 20); }, 30));
     ::kill(pid, SIGINT);
-    CHECK(wait_exit(pid) == 130);
+    CHECK(wait_exit_within(pid, 120) == 130);
     CHECK(!fs::exists(d.export_dir() / "huge"));
     CHECK(partial_files(d.export_dir()).empty());
 }

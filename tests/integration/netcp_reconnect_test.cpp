@@ -65,7 +65,7 @@ int copy_with_one_drop(const DiodServer& d, TcpRelay& relay, const std::vector<s
     const bool started = wait_until([&] { return partial_size(watched) > 16 * MiB; }, 60);
     CHECK_MESSAGE(started, "the copy never got going");
     CHECK(relay.drop_connections() >= 1);
-    return wait_exit(pid);
+    return wait_exit_within(pid, 300);
 }
 
 }  // namespace
@@ -162,7 +162,7 @@ TEST_CASE("a connection that keeps dropping: exit 4 in bounded time, no local pa
                 std::this_thread::sleep_for(std::chrono::milliseconds(30));
             }
         });
-        const int status = wait_exit(pid);
+        const int status = wait_exit_within(pid, 90);
         done = true;
         cutter.join();
         const double secs = seconds_since(start);
@@ -213,7 +213,7 @@ TEST_CASE("SIGTERM and SIGHUP mid-copy exit 143 and 129 and leave no partial fil
                 CHECK(started);
                 const auto start = std::chrono::steady_clock::now();
                 ::kill(pid, sig);
-                const int status = wait_exit(pid);
+                const int status = wait_exit_within(pid, 120);
                 INFO(text_of(local / "log"));
                 CHECK(status == 128 + sig);
                 CHECK(seconds_since(start) < 20);

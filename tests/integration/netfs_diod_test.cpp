@@ -201,7 +201,7 @@ TEST_CASE("a server killed mid-upload fails every upload mode, with no destinati
             return false;
         }, 60));
         d.kill_now();
-        CHECK(wait_exit(pid) == 4);
+        CHECK(wait_exit_within(pid, 120) == 4);
         CHECK(!fs::exists(d.export_dir() / "huge"));
     }
 }

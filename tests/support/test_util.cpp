@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -157,6 +158,26 @@ int wait_exit(int pid) {
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+int wait_exit_within(int pid, double seconds) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    int st = 0;
+    for (;;) {
+        const pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid) return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+        if (r < 0 && errno != EINTR) return -1;
+        if (std::chrono::steady_clock::now() >= end) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::fprintf(stderr, "process %d still running after %.0f s; its threads:\n", pid, seconds);
+    const auto stacks = run("command -v gdb >/dev/null && timeout 60 gdb -p " + std::to_string(pid) +
+                            " -batch -nx -ex 'thread apply all bt' 2>&1 | grep -v '^\\[New LWP'");
+    std::fprintf(stderr, "%s\n", stacks.output.empty() ? "(gdb is not installed)" : stacks.output.c_str());
+    ::kill(pid, SIGKILL);
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return -1;
 }
 
 bool wait_until(const std::function<bool()>& ready, double seconds) {

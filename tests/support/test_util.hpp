@@ -62,6 +62,10 @@ std::string shell_quote(const std::string& s);
 int spawn(const std::vector<std::string>& argv, const std::filesystem::path& log);
 // Waits for a spawned program; returns its exit status (128 + signal if killed).
 int wait_exit(int pid);
+// Waits at most `seconds` for a spawned program. If it is still running then, prints the
+// stack of every one of its threads (with gdb, when installed) so a hang can be read from
+// the test log, kills it, and returns -1; otherwise its exit status as wait_exit's.
+int wait_exit_within(int pid, double seconds);
 // Polls `ready` every millisecond for up to `seconds`; true if it became true.
 bool wait_until(const std::function<bool()>& ready, double seconds);
 
