@@ -26,9 +26,8 @@ std::error_code last_errno() { return {errno, std::generic_category()}; }
 
 // A failure from libafs: its message names the call, file, server and key(s).
 Failure afs_failure(const std::string& what, const Error& e) {
-    Failure f = failure(what, e.code);
+    Failure f = failure(what, e.code);  // a fileserver that fell silent is exit 7 (classify)
     f.message = what + ": " + e.message();
-    if (afs::client::is_server_unreachable(e.code) && f.exit_code == exit_error) f.exit_code = exit_connection;
     return f;
 }
 
@@ -55,8 +54,14 @@ tl::expected<std::unique_ptr<AfsRemote>, Failure> AfsRemote::open(const Options&
     afs::client::ClientOptions co;
     co.cells.push_back(setup->cell);
     // --timeout is how long a server may stay silent: Rx's dead time.
-    if (options.timeout.count() > 0) co.transport.engine.dead_time = options.timeout;
-    else co.transport.engine.dead_time = std::chrono::hours(24 * 365);
+    // A fileserver that answers pings but never the call itself is bounded by it too: the
+    // idle timeout aborts a call that moved no data either way for that long.
+    if (options.timeout.count() > 0) {
+        co.transport.engine.dead_time = options.timeout;
+        co.transport.engine.idle_timeout = options.timeout;
+    } else {
+        co.transport.engine.dead_time = std::chrono::hours(24 * 365);
+    }
     auto client = afs::client::BlockingClient::create(co);
     if (!client)
         return tl::unexpected(Failure{exit_connection, "cannot start the AFS client: " + client.error().message()});
@@ -113,9 +118,19 @@ Result<T> AfsRemote::with_keys(Op&& op) {
 tl::expected<std::optional<RemoteAttr>, std::error_code> AfsRemote::stat(const std::string& path) {
     const std::string p = afs_path(path);
     auto node = with_keys<afs::client::Node>([&](const Identity& who) { return client_->resolve(who, p); });
+    stat_failure_.clear();
     if (!node) {
-        if (node.error().code == std::errc::no_such_file_or_directory) return std::optional<RemoteAttr>{};
-        return tl::unexpected(node.error().code);
+        const std::error_code ec = node.error().code;
+        // The path crosses a mount point whose volume the VL server does not know (deleted,
+        // renamed, or a typo in the mount point). That is not a missing file, although the
+        // code compares equal to ENOENT: say so, with the volume's name.
+        if (ec == afs::errc::no_such_volume || ec == afs::abort_error(afs::abort_code::VL_NOENT)) {
+            stat_failure_ = "its path crosses a mount point of a volume that does not exist (" + node.error().message() + ")";
+            return tl::unexpected(ec);
+        }
+        if (ec == std::errc::no_such_file_or_directory) return std::optional<RemoteAttr>{};
+        stat_failure_ = node.error().message();
+        return tl::unexpected(ec);
     }
     RemoteAttr a;
     a.mode = mode_of(node->status);
@@ -211,11 +226,16 @@ tl::expected<uint64_t, Failure> AfsRemote::upload(Engine& engine, const std::str
     if (options_.write_mode == Options::WriteMode::buffered || options_.write_mode == Options::WriteMode::write_through)
         cached = engine.cache_object(afs::netfs::cache_key(file->file), {}, dest);
 
-    auto remove_tmp = [&] {
-        (void)with_keys<afs::client::RemoveReply>([&](const Identity& who) { return client_->remove_file(who, tmp); });
+    // Removes the temporary file; if that fails too (the fileserver stopped answering),
+    // the message names what is left on the server.
+    auto remove_tmp = [&](Failure& f) {
+        auto r = with_keys<afs::client::RemoveReply>([&](const Identity& who) { return client_->remove_file(who, tmp); });
+        if (!r && r.error().code != std::errc::no_such_file_or_directory)
+            f.message += "; the partial file " + url(parent.empty() ? tmp_name : parent + "/" + tmp_name) +
+                         " is left on the server (" + r.error().code.message() + ")";
     };
     auto abandon = [&](Failure f) {
-        remove_tmp();
+        remove_tmp(f);
         engine.finish_cache(cached.get(), false, dest);
         return tl::unexpected(std::move(f));
     };
@@ -259,6 +279,9 @@ tl::expected<uint64_t, Failure> AfsRemote::download(Engine& engine, const std::s
     for (size_t i = 0; i < setup_.keys.size(); ++i) keys.push_back(setup_.keys[(file.key + i) % setup_.keys.size()]);
     afs::netfs::ReadOptions ro;
     ro.name = from;
+    // Every fetch must come from the version the copy began with: a file written or
+    // truncated by another client meanwhile is an error, never a mix of two versions.
+    ro.data_version = file.status.data_version();
     auto reader = afs::netfs::AfsReadBackend::create(client_->client(), file.ref, std::move(keys), ro);
     if (!reader) return tl::unexpected(failure("cannot read " + from, reader.error()));
 
@@ -269,6 +292,17 @@ tl::expected<uint64_t, Failure> AfsRemote::download(Engine& engine, const std::s
 
     auto got = engine.download(**reader, file.size(), cached.get(), out->fd(), &interrupted);
     add_read_stats((*reader)->stats());
+    if (!got && got.error() == netfs::errc::remote_changed) {
+        // Nothing of it may be kept: the cache entry is of the version that is gone.
+        out->abandon();
+        engine.finish_cache(cached.get(), false, from);
+        std::string why = "it ended before its size";
+        if (const auto now = (*reader)->changed_to())
+            why = "another client wrote it: data version " + std::to_string(file.status.data_version()) + " when the copy began, " +
+                  std::to_string(now->data_version()) + " now, length " + std::to_string(file.size()) + " then, " +
+                  std::to_string(now->length()) + " bytes now";
+        return tl::unexpected(changed_during_download(from, why));
+    }
     if (!got) {
         out->abandon();
         // What reached the cache came from the server and stays valid: keep it.

@@ -29,6 +29,7 @@ public:
 
     // RemoteAttr::native is the afs::netfs::RemoteFile.
     tl::expected<std::optional<RemoteAttr>, std::error_code> stat(const std::string& path) override;
+    std::string stat_failure() const override { return stat_failure_; }
     tl::expected<std::vector<std::string>, std::error_code> list(const std::string& path) override;
     std::error_code mkdir(const std::string& path, uint32_t mode) override;
     std::error_code unlink(const std::string& path) override;
@@ -69,6 +70,7 @@ private:
     afs::netfs::AfsWriteStats writes_;
     afs::netfs::AfsReadStats reads_;
     std::vector<KeyTotals> per_key_;
+    std::string stat_failure_;  // the last failed stat, as libafs tells it
     uint64_t op_refused_ = 0;  // metadata calls (lookup, create, rename...) refused for a key
 };
 

@@ -212,7 +212,12 @@ private:
         Node n;
         if (l.is_remote()) {
             auto a = remote_->stat(l.path);
-            if (!a) return tl::unexpected(std::make_unique<Failure>(failure("cannot stat " + name_of(l), a.error())));
+            if (!a) {
+                auto f = std::make_unique<Failure>(failure("cannot stat " + name_of(l), a.error()));
+                if (const std::string said = remote_->stat_failure(); !said.empty())
+                    f->message = "cannot stat " + name_of(l) + ": " + said;
+                return tl::unexpected(std::move(f));
+            }
             if (!*a) return n;
             n.remote = **a;
             n.mode = n.remote.mode;

@@ -47,6 +47,9 @@ public:
 
     // Attributes of `path`, or nullopt if it does not exist.
     virtual tl::expected<std::optional<RemoteAttr>, std::error_code> stat(const std::string& path) = 0;
+    // What the server said about the last failed stat, when the error code alone does not
+    // say it (which volume a dangling AFS mount point names); empty otherwise.
+    virtual std::string stat_failure() const { return {}; }
     // The names in directory `path` ("." and ".." left out).
     virtual tl::expected<std::vector<std::string>, std::error_code> list(const std::string& path) = 0;
     virtual std::error_code mkdir(const std::string& path, uint32_t mode) = 0;

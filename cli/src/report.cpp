@@ -9,13 +9,20 @@
 #include "exit_codes.hpp"
 #include "entry_names.hpp"
 #include "lib9p/error.hpp"
+#include "libafs/client/retry_policy.hpp"
+#include "libafs/error.hpp"
+#include "netfs/error.hpp"
 
 namespace netcp {
 
 int classify(std::error_code ec) {
     if (ec == std::errc::interrupted) return exit_interrupted;
     if (ec == std::errc::no_such_file_or_directory) return exit_not_found;
-    if (ec == p9::errc::timed_out || ec == std::errc::timed_out) return exit_timeout;
+    // A server that stopped answering: a 9P request or an Rx call with nothing heard (or
+    // no progress) for --timeout.
+    if (ec == p9::errc::timed_out || ec == std::errc::timed_out || ec == afs::errc::timed_out ||
+        afs::client::is_server_unreachable(ec))
+        return exit_timeout;
     if (ec == std::errc::connection_refused || ec == std::errc::host_unreachable ||
         ec == std::errc::network_unreachable || ec == std::errc::connection_reset || ec == std::errc::not_connected ||
         ec == p9::errc::connection_closed || ec == p9::errc::not_connected || ec == p9::errc::version_mismatch ||
@@ -27,6 +34,11 @@ int classify(std::error_code ec) {
 
 Failure failure(const std::string& what, std::error_code ec) {
     return {classify(ec), what + ": " + ec.message()};
+}
+
+Failure changed_during_download(const std::string& from, const std::string& why) {
+    return {exit_error, from + " changed on the server during the download" + (why.empty() ? "" : " (" + why + ")") +
+                            ": " + make_error_code(netfs::errc::remote_changed).message()};
 }
 
 Reporter::Reporter(int verbosity) : verbosity_(verbosity) {}

@@ -18,6 +18,8 @@ struct Failure {
 // Maps an error to an exit code (not found, connection, timeout, interrupted, other).
 int classify(std::error_code ec);
 Failure failure(const std::string& what, std::error_code ec);
+// A file that changed on the server while it was downloaded (exit 1): `why` says how.
+Failure changed_during_download(const std::string& from, const std::string& why);
 
 class Reporter {
 public:

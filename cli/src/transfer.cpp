@@ -313,11 +313,6 @@ std::string attribute_change(const p9::Rgetattr& before, const p9::Rgetattr& now
     return {};
 }
 
-Failure changed_failure(const std::string& from, const std::string& why) {
-    return {exit_error, from + " changed on the server during the download" + (why.empty() ? "" : " (" + why + ")") +
-                            ": " + make_error_code(netfs::errc::remote_changed).message()};
-}
-
 }  // namespace
 
 tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, const Options& options,
@@ -544,7 +539,7 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
         }
     }
     if (!got && got.error() == netfs::errc::remote_changed)
-        return abandon(changed_failure(from, "it ended before its size"), false);
+        return abandon(changed_during_download(from, "it ended before its size"), false);
     if (!got) return abandon(rc.failure("download of " + from + " to '" + local.display + "' failed", got.error()));
 
     // Exactly the file or an error: the attributes seen at the start must still hold,
@@ -557,13 +552,13 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
         if (connection_lost(ec, remote) && rc.reconnect()) ec = reopen();
         if (ec) return abandon(rc.failure("cannot check " + from + " after the download", ec));
     }
-    if (auto why = attribute_change(attr, *now); !why.empty()) return abandon(changed_failure(from, why), false);
+    if (auto why = attribute_change(attr, *now); !why.empty()) return abandon(changed_during_download(from, why), false);
     if (*got < attr.size)
-        return abandon(changed_failure(from, "the server ended it after " + std::to_string(*got) + " of " +
+        return abandon(changed_during_download(from, "the server ended it after " + std::to_string(*got) + " of " +
                                                  std::to_string(attr.size) + " bytes"),
                        false);
     if (*got > attr.size)
-        return abandon(changed_failure(from, "the server sent " + std::to_string(*got) + " bytes of a file of " +
+        return abandon(changed_during_download(from, "the server sent " + std::to_string(*got) + " bytes of a file of " +
                                                  std::to_string(attr.size)),
                        false);
 

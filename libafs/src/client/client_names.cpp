@@ -109,6 +109,9 @@ public:
         impl_->lookup_volume(cell, split.base, [this, cell, mount, parent_type, done = std::move(done)](
                                                    std::error_code ec, std::shared_ptr<const LocatedVolume> v, Outcome o) {
             if (ec) {
+                // The volume the mount point names: what a user must look for when it is
+                // gone (a dangling mount point) or unreachable.
+                if (o.volume.empty()) o.volume = mount.volume + " (named by a mount point)";
                 remember(o);
                 return done(ec, {});
             }

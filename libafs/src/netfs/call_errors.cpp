@@ -13,6 +13,9 @@ CallFailure classify_call(std::error_code ec) noexcept {
     if (is_key_error(ec) || ec == errc::security_mismatch) return CallFailure::key;
     if (client::is_busy_volume(ec)) return CallFailure::busy;
     if (is_volume_moved(ec)) return CallFailure::moved;
+    // Our own verdicts first (afs::errc): a server we heard nothing from, or a call that
+    // made no progress, for as long as we were told to wait.
+    if (ec == errc::peer_dead || ec == errc::timed_out) return CallFailure::silent;
     if (client::is_server_unreachable(ec) || ec == std::errc::timed_out) return CallFailure::congestion;
     return CallFailure::permanent;
 }
@@ -24,6 +27,7 @@ const char* to_string(CallFailure f) noexcept {
         case CallFailure::busy: return "volume busy";
         case CallFailure::moved: return "volume moved";
         case CallFailure::congestion: return "congestion";
+        case CallFailure::silent: return "server silent";
         case CallFailure::permanent: return "permanent";
     }
     return "unknown";

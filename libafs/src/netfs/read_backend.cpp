@@ -5,6 +5,7 @@
 
 #include "key_attempts.hpp"
 #include "libafs/netfs/call_errors.hpp"
+#include "netfs/error.hpp"
 
 namespace afs::netfs {
 
@@ -44,6 +45,11 @@ std::string AfsReadBackend::failure() const {
     return failure_;
 }
 
+std::optional<wire::AFSFetchStatus> AfsReadBackend::changed_to() const {
+    std::lock_guard lock(mu_);
+    return changed_to_;
+}
+
 void AfsReadBackend::read(uint64_t pos, std::span<std::byte> dst, std::function<void(std::error_code, size_t)> done) {
     auto r = std::make_shared<Read>();
     r->pos = pos;
@@ -72,6 +78,24 @@ void AfsReadBackend::attempt(std::shared_ptr<Read> r, size_t key) {
 }
 
 void AfsReadBackend::fetched(std::shared_ptr<Read> r, size_t key, std::error_code ec, client::FetchReply reply) {
+    if (!ec && options_.data_version && reply.status.data_version() != *options_.data_version) {
+        // Written (or truncated) by someone else since the copy began: these bytes, or the
+        // end of file the reply reports, belong to another version of the file.
+        {
+            std::lock_guard lock(mu_);
+            ++stats_.changed;
+            ++stats_.failed;
+            if (!changed_to_) changed_to_ = reply.status;
+            failure_ = (options_.name.empty() ? file_.to_string() : options_.name) +
+                       " changed on the fileserver during the read (data version " +
+                       std::to_string(*options_.data_version) + " when it began, " +
+                       std::to_string(reply.status.data_version()) + " now; length now " +
+                       std::to_string(reply.status.length()) + " bytes)";
+        }
+        auto done = std::move(r->done);
+        done(make_error_code(::netfs::errc::remote_changed), 0);
+        return;
+    }
     if (!ec) {
         {
             std::lock_guard lock(mu_);

@@ -226,13 +226,14 @@ void AfsWriteBackend::stored(::netfs::Subrequest& sreq, const Issued& call, std:
                 if (what != CallFailure::moved && budget_.shrink(call.epoch)) ++stats_.budget_shrinks;
                 hint = ::netfs::RetryHint::retry;
                 break;
+            case CallFailure::silent:
             case CallFailure::permanent:
                 ++stats_.failed;
                 break;
         }
         if (ec) {
             last_outcome_ = reply.outcome;
-            if (what == CallFailure::permanent) {
+            if (what == CallFailure::permanent || what == CallFailure::silent) {
                 client::Outcome o = reply.outcome;
                 o.target = options_.name.empty() ? o.target : options_.name + " (" + o.target + ")";
                 failure_ = o.message(ec);

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -34,6 +35,11 @@ struct ReadOptions {
     // call; netfs issues several at once for readahead (FileOptions::readahead_max).
     uint64_t max_read = 1u << 20;
     std::string name;  // the file in messages (its path); empty: the FileRef
+    // The data version the file had when the copy began (its FetchStatus). Each fetch's
+    // reply carries the file's status: one showing another version means the bytes are
+    // not all of one file, and the read fails with ::netfs::errc::remote_changed (a
+    // message naming both versions in failure()). Unset: any version is taken.
+    std::optional<uint64_t> data_version;
 };
 
 struct AfsReadStats {
@@ -42,6 +48,7 @@ struct AfsReadStats {
     uint64_t refused = 0;        // fetches refused for their key (made again with another)
     uint64_t key_switches = 0;   // fetches that moved on to another key
     uint64_t failed = 0;         // reads that failed
+    uint64_t changed = 0;        // fetches whose reply showed another data version
 };
 
 class AfsReadBackend final : public ::netfs::ReadBackend {
@@ -57,6 +64,9 @@ public:
     AfsReadStats stats() const;
     // Why the last failed read failed (file, server, every key tried); empty if none failed.
     std::string failure() const;
+    // The status a fetch reported when it showed another data version than
+    // ReadOptions::data_version (the first such reply); empty if none did.
+    std::optional<wire::AFSFetchStatus> changed_to() const;
 
 private:
     AfsReadBackend(std::shared_ptr<client::Client> client, client::FileRef file, std::vector<client::Identity> keys,
@@ -75,6 +85,7 @@ private:
     KeyOrder order_;
     AfsReadStats stats_;
     std::string failure_;
+    std::optional<wire::AFSFetchStatus> changed_to_;
 };
 
 }  // namespace afs::netfs

@@ -19,15 +19,16 @@ TEST_CASE("key refusals: ACLs, tickets, tokens") {
     CHECK(classify_call(errc::security_mismatch) == CallFailure::key);
 }
 
-TEST_CASE("busy, moved, congestion, and the rest") {
+TEST_CASE("busy, moved, congestion, silent, and the rest") {
     CHECK(classify_call({}) == CallFailure::none);
     for (int32_t c : {abort_code::VBUSY, abort_code::VOFFLINE, abort_code::VSALVAGING, abort_code::VNOSERVICE,
                       abort_code::RX_RESTARTING})
         CHECK_MESSAGE(classify_call(abort_error(c)) == CallFailure::busy, c);
     CHECK(classify_call(abort_error(abort_code::VMOVED)) == CallFailure::moved);
     CHECK(classify_call(abort_error(abort_code::VNOVOL)) == CallFailure::moved);
-    CHECK(classify_call(errc::peer_dead) == CallFailure::congestion);
-    CHECK(classify_call(errc::timed_out) == CallFailure::congestion);
+    // Our own timeouts (dead time, idle timeout) are the caller's limit: not retried.
+    CHECK(classify_call(errc::peer_dead) == CallFailure::silent);
+    CHECK(classify_call(errc::timed_out) == CallFailure::silent);
     CHECK(classify_call(abort_error(abort_code::RX_CALL_TIMEOUT)) == CallFailure::congestion);
     CHECK(classify_call(abort_error(abort_code::RX_CALL_DEAD)) == CallFailure::congestion);
     for (int32_t c : {abort_code::VDISKFULL, abort_code::VOVERQUOTA, abort_code::VNOVNODE, 28 /* ENOSPC */})
