@@ -3,6 +3,9 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 #include "exit_codes.hpp"
 #include "transfer.hpp"
 
@@ -15,7 +18,38 @@ std::string current_user_name() {
     return "";
 }
 
+// Reconnections a metadata call (stat, list, mkdir...) may make when the connection drops
+// under it, after 100, 200, 400 ms, as for a file's data.
+constexpr unsigned metadata_reconnects = 3;
+
+std::error_code error_of(const std::error_code& ec) { return ec; }
+template <class T>
+std::error_code error_of(const tl::expected<T, std::error_code>& r) { return r ? std::error_code{} : r.error(); }
+
+// The connection went away under a call (closed, reset, dropped by lib9p after a protocol
+// violation); a timeout is not that: a server that stopped answering is exit 7.
+bool lost_connection(std::error_code ec, bool still_connected) {
+    if (!ec || ec == p9::errc::timed_out || ec == std::errc::timed_out || ec == std::errc::interrupted) return false;
+    return !still_connected;
+}
+
 }  // namespace
+
+// Runs `op`; while it fails because the connection was lost (and not because of a
+// timeout or a signal), connects again and runs it again. Every call retried this way is
+// safe to repeat: lookups, listings, attribute changes, mkdir (EEXIST on a retry is taken
+// as done by the caller's own rules).
+template <class Op>
+auto RemoteFs::reconnecting(Op&& op) -> decltype(op()) {
+    auto r = op();
+    for (unsigned attempt = 0; lost_connection(error_of(r), connected()) && attempt < metadata_reconnects; ++attempt) {
+        if (interrupted()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100u << attempt));
+        if (reconnect()) continue;
+        r = op();
+    }
+    return r;
+}
 
 tl::expected<std::unique_ptr<RemoteFs>, Failure> RemoteFs::open(const Options& options, const Location& loc) {
     p9::Endpoint ep = options.unix_socket.empty() ? p9::Endpoint::tcp(loc.host, loc.port)
@@ -113,14 +147,22 @@ p9::result<const p9::Fid*> RemoteFs::directory(const std::string& path) {
 
 std::error_code RemoteFs::mkdir(const std::string& path, uint32_t mode) {
     auto [parent, name] = split_parent(path);
-    auto dir = directory(parent);
-    if (!dir) return dir.error();
-    auto q = client_->mkdir(**dir, name, mode, ::getgid());
-    return q ? std::error_code{} : q.error();
+    bool retried = false;
+    auto ec = reconnecting([&]() -> std::error_code {
+        auto dir = directory(parent);
+        if (!dir) return dir.error();
+        auto q = client_->mkdir(**dir, name, mode, ::getgid());
+        if (q) return {};
+        // Made by the first attempt, whose answer the dropped connection lost.
+        if (retried && q.error() == std::errc::file_exists) return {};
+        retried = true;
+        return q.error();
+    });
+    return ec;
 }
 
 tl::expected<std::optional<RemoteAttr>, std::error_code> RemoteFs::stat(const std::string& path) {
-    auto a = getattr(path);
+    auto a = reconnecting([&] { return getattr(path); });
     if (!a) return tl::unexpected(a.error());
     if (!*a) return std::optional<RemoteAttr>{};
     const p9::Rgetattr& g = **a;
@@ -136,16 +178,23 @@ tl::expected<std::optional<RemoteAttr>, std::error_code> RemoteFs::stat(const st
 }
 
 tl::expected<std::vector<std::string>, std::error_code> RemoteFs::list(const std::string& path) {
-    auto f = walk(path);
-    if (!f) return tl::unexpected(f.error());
-    auto ents = client_->readdir(*f);
-    if (!ents) return tl::unexpected(ents.error());
-    std::vector<std::string> names;
-    for (auto& e : *ents) names.push_back(std::move(e.name));
-    return names;
+    return reconnecting([&]() -> tl::expected<std::vector<std::string>, std::error_code> {
+        auto f = walk(path);
+        if (!f) return tl::unexpected(f.error());
+        auto ents = client_->readdir(*f);
+        if (!ents) return tl::unexpected(ents.error());
+        std::vector<std::string> names;
+        for (auto& e : *ents) names.push_back(std::move(e.name));
+        return names;
+    });
 }
 
 std::error_code RemoteFs::set_dir_attrs(const std::string& path, uint32_t mode, std::optional<struct timespec> mtime) {
+    return reconnecting([&] { return set_dir_attrs_once(path, mode, mtime); });
+}
+
+std::error_code RemoteFs::set_dir_attrs_once(const std::string& path, uint32_t mode,
+                                             std::optional<struct timespec> mtime) {
     auto f = walk(path);
     if (!f) return f.error();
     p9::Tsetattr a;
@@ -160,11 +209,13 @@ std::error_code RemoteFs::set_dir_attrs(const std::string& path, uint32_t mode, 
 }
 
 tl::expected<std::string, std::error_code> RemoteFs::readlink(const std::string& path) {
-    auto f = walk(path);
-    if (!f) return tl::unexpected(f.error());
-    auto target = client_->readlink(*f);
-    if (!target) return tl::unexpected(target.error());
-    return std::move(*target);
+    return reconnecting([&]() -> tl::expected<std::string, std::error_code> {
+        auto f = walk(path);
+        if (!f) return tl::unexpected(f.error());
+        auto target = client_->readlink(*f);
+        if (!target) return tl::unexpected(target.error());
+        return std::move(*target);
+    });
 }
 
 std::error_code RemoteFs::symlink(const std::string& path, const std::string& target) {

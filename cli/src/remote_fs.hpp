@@ -88,6 +88,10 @@ private:
     std::vector<std::unique_ptr<p9::BlockingClient>> retired_;
     unsigned reconnections_ = 0;
 
+    template <class Op>
+    auto reconnecting(Op&& op) -> decltype(op());
+    std::error_code set_dir_attrs_once(const std::string& path, uint32_t mode, std::optional<struct timespec> mtime);
+
 public:
     ~RemoteFs() override;
 };

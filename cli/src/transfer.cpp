@@ -325,26 +325,48 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
     if (src.fd < 0) return tl::unexpected(failure("cannot open '" + local + "'", last_errno()));
 
     auto [parent, name] = split_parent(remote_path);
-    auto dir = remote.directory(parent);
-    if (!dir) return tl::unexpected(failure("cannot upload to " + dest, dir.error()));
-    auto file = remote.client().walk(**dir, "");
-    if (!file) return tl::unexpected(failure("cannot upload to " + dest, file.error()));
-    const std::string tmp = partial_name(name);
+    Reconnector rc(remote);
+    // Create the temporary file, on a new connection if the one in use drops meanwhile. A
+    // create whose answer the drop lost may have been done: that name is removed once a
+    // new connection is up, and the next attempt uses a new name.
+    std::optional<p9::Fid> file;
+    std::string tmp;
+    std::optional<p9::Qid> partial_qid;
+    for (std::string orphan;;) {
+        std::error_code ec;
+        std::string what = "cannot upload to " + dest;
+        auto dir = remote.directory(parent);
+        if (dir && !orphan.empty()) {
+            (void)remote.client().unlinkat(**dir, orphan, 0);
+            orphan.clear();
+        }
+        if (!dir) {
+            ec = dir.error();
+        } else if (auto f = remote.client().walk(**dir, ""); !f) {
+            ec = f.error();
+        } else {
+            tmp = partial_name(name);
+            auto created = remote.client().create(*f, tmp, p9::open_flags::wronly | p9::open_flags::create |
+                                                               p9::open_flags::excl, 0600, ::getgid());
+            if (created) {
+                file = std::move(*f);
+                partial_qid = created->qid;
+                break;
+            }
+            ec = created.error();
+            what = "cannot upload '" + local + "' to " + dest + " (creating " + tmp + ")";
+            orphan = tmp;
+        }
+        if (!connection_lost(ec, remote) || !rc.reconnect()) return tl::unexpected(rc.failure(what, ec));
+    }
     const std::string tmp_path = parent.empty() ? tmp : parent + "/" + tmp;
-    auto created = remote.client().create(*file, tmp, p9::open_flags::wronly | p9::open_flags::create |
-                                                          p9::open_flags::excl, 0600, ::getgid());
-    if (!created)
-        return tl::unexpected(failure("cannot upload '" + local + "' to " + dest + " (creating " + tmp + ")",
-                                      created.error()));
-    const p9::Qid partial_qid = created->qid;
 
     // The cache entry is the new file's (its qid survives the rename). Direct writes
     // bypass the cache stream, so they leave nothing to cache.
     std::shared_ptr<netfs::cache::Object> cached;
     if (options.write_mode == Options::WriteMode::buffered || options.write_mode == Options::WriteMode::write_through)
-        cached = engine.cache_object(cache_key(remote.endpoint(), options.aname, created->qid), {}, dest);
+        cached = engine.cache_object(cache_key(remote.endpoint(), options.aname, *partial_qid), {}, dest);
 
-    Reconnector rc(remote);
     // From here on, any failure removes the temporary file, by name, on the current
     // connection or, if that one is gone, on a new one; if none can be made, the message
     // names the partial file left on the server.
@@ -455,7 +477,7 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
                 ec = o.error();
             } else if (f.error() == std::errc::no_such_file_or_directory) {
                 auto done = remote.walk(remote_path);
-                if (done && done->qid().path == partial_qid.path) {
+                if (done && done->qid().path == partial_qid->path) {
                     renamed = true;
                     break;
                 }
@@ -485,15 +507,15 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
         file = std::move(*f);
         return {};
     };
-    if (auto ec = open_file()) return tl::unexpected(failure("cannot open " + from, ec));
     Reconnector rc(remote);
-    // After a reconnection: open the file again, reconnecting while that is what fails.
+    // Opens the file, reconnecting while what fails is the connection (the first time too).
     auto reopen = [&]() -> std::error_code {
         for (;;) {
             const std::error_code ec = open_file();
             if (!ec || !connection_lost(ec, remote) || !rc.reconnect()) return ec;
         }
     };
+    if (auto ec = reopen()) return tl::unexpected(rc.failure("cannot open " + from, ec));
 
     auto out = LocalPartial::create(local);
     if (!out) return tl::unexpected(out.error());

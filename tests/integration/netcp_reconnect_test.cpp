@@ -227,3 +227,59 @@ TEST_CASE("SIGTERM and SIGHUP mid-copy exit 143 and 129 and leave no partial fil
         }
     }
 }
+
+TEST_CASE("the connection dropped during a tree copy (-r, many small files, both ways): the tree is identical") {
+    // Most requests of such a copy are lookups, listings and mkdirs, not data: a drop lands
+    // in them and netcp must reconnect there too, not end the tree copy.
+    DiodServer d;
+    TempDir local;
+    const int dirs = 10, files = 40;
+    for (int i = 0; i < dirs; ++i) {
+        fs::create_directories(local / "tree" / ("d" + std::to_string(i)));
+        for (int j = 0; j < files; ++j)
+            write_file(local / "tree" / ("d" + std::to_string(i)) / ("f" + std::to_string(j)),
+                       random_bytes(100 + static_cast<size_t>(i * files + j), static_cast<uint64_t>(1000 + i * files + j)));
+    }
+    auto count_files = [](const fs::path& root) {
+        size_t n = 0;
+        std::error_code ec;
+        for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+             it.increment(ec))
+            if (it->is_regular_file()) ++n;
+        return n;
+    };
+    auto same_tree = [&](const fs::path& a, const fs::path& b) {
+        for (int i = 0; i < dirs; ++i)
+            for (int j = 0; j < files; ++j) {
+                const auto rel = fs::path("d" + std::to_string(i)) / ("f" + std::to_string(j));
+                if (!fs::exists(b / rel) || read_file(a / rel) != read_file(b / rel)) return false;
+            }
+        return count_files(b) == size_t(dirs * files);
+    };
+    for (const bool upload : {true, false}) {
+        CAPTURE(upload);
+        TcpRelay relay("127.0.0.1", "127.0.0.1", d.port());
+        std::vector<std::string> argv = {NETCP_BINARY, "--aname", d.aname(), "-r"};
+        const fs::path dest = upload ? d.export_dir() / "tree" : local / "back";
+        if (upload) argv.insert(argv.end(), {(local / "tree").string(), url(relay.port(), "tree")});
+        else argv.insert(argv.end(), {url(relay.port(), "tree"), dest.string()});
+        const int pid = spawn(argv, local / "log");
+        // Drop it three times, each once more of the tree has been copied.
+        size_t drops = 0;
+        for (size_t at : {size_t(60), size_t(180), size_t(300)}) {
+            if (!wait_until([&] { return count_files(dest) >= at; }, 60)) break;
+            drops += relay.drop_connections();
+        }
+        const int status = wait_exit_within(pid, 120);
+        const auto out = text_of(local / "log");
+        INFO(out);
+        MESSAGE(std::string(upload ? "upload" : "download") << ": " << drops << " connections dropped, "
+                                                            << relay.accepted() << " made");
+        CHECK(status == 0);
+        CHECK(drops >= 1);
+        CHECK(relay.accepted() >= 2);
+        CHECK(same_tree(local / "tree", dest));
+        CHECK(partial_files(local.path()).empty());
+        CHECK(partial_files(d.export_dir()).empty());
+    }
+}
