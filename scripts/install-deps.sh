@@ -9,6 +9,8 @@ packages=(
     libssl-dev libexpected-dev               # OpenSSL, tl::expected
     diod                                     # the 9P2000.L server the tests and demo run on loopback
     python3                                  # the misbehaving test server, the CI skip check
+    clang libfuzzer-14-dev                   # the libFuzzer harnesses (fuzz/)
+    gdb                                      # stacks of a test's netcp that hangs, in its log
 )
 
 missing=()

@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Installs what is missing, then builds and runs every test (unit and integration, against
 # real servers the tests start on loopback):
-#   release      an optimised build, all tests
-#   asan-ubsan   AddressSanitizer + UndefinedBehaviorSanitizer, all tests
-#   tsan         ThreadSanitizer, the concurrency-heavy unit tests (netfs-core and its cache)
+#   asan-ubsan   AddressSanitizer + UndefinedBehaviorSanitizer, assertions on: every test
+#   tsan         ThreadSanitizer over everything concurrent: netfs-core and its cache, the
+#                lib9p client and its netfs adapter (against diod, reconnecting), Rx and the
+#                AFS client and netfs backends (against the cell), netcp reconnecting
+#   fuzz         every libFuzzer harness (fuzz/) for NETCP_FUZZ_SECONDS each (default 15),
+#                after the inputs kept in fuzz/regressions
+#   release      optimised, every test (full-size data: 1 GiB round trips); not run by
+#                default, to keep CI's two cores within its time: NETCP_TEST_PRESETS=release
 # A test that was skipped fails the run unless tests/skip-allowlist.txt names it with the
 # reason. Prints how long each part took. Exits non-zero if anything fails.
-# NETCP_TEST_PRESETS picks a subset.
+# NETCP_TEST_PRESETS picks the presets (default "asan-ubsan tsan fuzz").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,22 +45,37 @@ if [[ ${CI:-} == true ]]; then
 fi
 done_part "install"
 
-presets=(${NETCP_TEST_PRESETS:-release asan-ubsan tsan})
+presets=(${NETCP_TEST_PRESETS:-asan-ubsan tsan fuzz})
+# The concurrent parts, under ThreadSanitizer (test targets; netcp itself for netcp_reconnect).
+tsan_targets=(netfs_unit netfs_cache_unit lib9p_unit lib9p_diod netfs_diod libafs_rx_unit libafs_client_unit
+              libafs_netfs_unit libafs_netfs_afs netcp netcp_reconnect)
+tsan_tests='^(netfs_unit|netfs_cache_unit|lib9p_unit|lib9p_diod|netfs_diod|libafs_rx_unit|libafs_client_unit|libafs_netfs_unit|libafs_netfs_afs|netcp_reconnect)\.'
 for preset in "${presets[@]}"; do
     echo "=== $preset: configure and build"
     cmake --preset "$preset" >/dev/null
     junit="build/$preset/ctest-junit.xml"
-    if [[ $preset == tsan ]]; then
-        cmake --build "build/$preset" --target netfs_unit netfs_cache_unit
-        done_part "$preset: build"
-        echo "=== $preset: test"
-        ctest --preset "$preset" -R '^netfs_(cache_)?unit\.' --output-junit "$PWD/$junit"
-    else
-        cmake --build "build/$preset"
-        done_part "$preset: build"
-        echo "=== $preset: test"
-        ctest --preset "$preset" --output-junit "$PWD/$junit"
-    fi
+    case $preset in
+        fuzz)
+            cmake --build build/fuzz --target fuzzers
+            done_part "fuzz: build"
+            echo "=== fuzz: run"
+            bash fuzz/run.sh "${NETCP_FUZZ_SECONDS:-15}" build/fuzz
+            done_part "fuzz: run"
+            continue
+            ;;
+        tsan)
+            cmake --build "build/$preset" --target "${tsan_targets[@]}"
+            done_part "$preset: build"
+            echo "=== $preset: test"
+            ctest --preset "$preset" -R "$tsan_tests" --output-junit "$PWD/$junit"
+            ;;
+        *)
+            cmake --build "build/$preset"
+            done_part "$preset: build"
+            echo "=== $preset: test"
+            ctest --preset "$preset" --output-junit "$PWD/$junit"
+            ;;
+    esac
     python3 scripts/check-skips.py "$junit" tests/skip-allowlist.txt "$preset"
     done_part "$preset: test"
 done
