@@ -58,10 +58,11 @@ std::string to_string(const Message& msg) {
 std::string to_string(MsgType type) {
     std::string out;
     [&]<size_t... I>(std::index_sequence<I...>) {
-        ((std::variant_alternative_t<I, Message>::type == type
-              ? (out = std::string(std::variant_alternative_t<I, Message>::type_name), true)
-              : false) ||
-         ...);
+        // The fold stops at the first match; its value is not needed.
+        (void)((std::variant_alternative_t<I, Message>::type == type
+                    ? (out = std::string(std::variant_alternative_t<I, Message>::type_name), true)
+                    : false) ||
+               ...);
     }(std::make_index_sequence<std::variant_size_v<Message>>{});
     if (out.empty()) out = "type " + std::to_string(static_cast<unsigned>(type));
     return out;
