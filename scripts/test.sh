@@ -5,7 +5,7 @@
 #   tsan         ThreadSanitizer over everything concurrent: netfs-core and its cache, the
 #                lib9p client and its netfs adapter (against diod, reconnecting), Rx and the
 #                AFS client and netfs backends (against the cell), netcp reconnecting
-#   fuzz         every libFuzzer harness (fuzz/) for NETCP_FUZZ_SECONDS each (default 15),
+#   fuzz         every libFuzzer harness (fuzz/) for NETCP_FUZZ_SECONDS each (default 10),
 #                after the inputs kept in fuzz/regressions
 #   release      optimised, every test (full-size data: 1 GiB round trips); not run by
 #                default, to keep CI's two cores within its time: NETCP_TEST_PRESETS=release
@@ -59,7 +59,7 @@ for preset in "${presets[@]}"; do
             cmake --build build/fuzz --target fuzzers
             done_part "fuzz: build"
             echo "=== fuzz: run"
-            bash fuzz/run.sh "${NETCP_FUZZ_SECONDS:-15}" build/fuzz
+            bash fuzz/run.sh "${NETCP_FUZZ_SECONDS:-10}" build/fuzz
             done_part "fuzz: run"
             continue
             ;;
