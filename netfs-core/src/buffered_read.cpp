@@ -106,6 +106,7 @@ result<size_t> File::read(uint64_t pos, std::span<std::byte> out) {
             // A failed fill of a dirty folio leaves it in the page cache: wait for this
             // fill and report its failure rather than starting another.
             FolioRef filled = readahead_locked(lock, at, std::min(size_, f->end()));
+            if (!filled) return done > 0 ? result<size_t>(done) : fail(make_error_code(std::errc::io_error));
             wait_locked(lock, [&] { return !filled->reading; });
             if (filled->read_failed) {
                 ra_next_ = UINT64_MAX;
