@@ -26,12 +26,6 @@ std::error_code error_of(const std::error_code& ec) { return ec; }
 template <class T>
 std::error_code error_of(const tl::expected<T, std::error_code>& r) { return r ? std::error_code{} : r.error(); }
 
-// The connection went away under a call (closed, reset, dropped by lib9p after a protocol
-// violation); a timeout is not that: a server that stopped answering is exit 7.
-bool lost_connection(std::error_code ec, bool still_connected) {
-    if (!ec || ec == p9::errc::timed_out || ec == std::errc::timed_out || ec == std::errc::interrupted) return false;
-    return !still_connected;
-}
 
 }  // namespace
 
@@ -42,7 +36,9 @@ bool lost_connection(std::error_code ec, bool still_connected) {
 template <class Op>
 auto RemoteFs::reconnecting(Op&& op) -> decltype(op()) {
     auto r = op();
-    for (unsigned attempt = 0; lost_connection(error_of(r), connected()) && attempt < metadata_reconnects; ++attempt) {
+    for (unsigned attempt = 0; attempt < metadata_reconnects; ++attempt) {
+        const std::error_code ec = error_of(r);
+        if (!ec || !connection_lost(ec, connected())) break;
         if (interrupted()) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(100u << attempt));
         if (reconnect()) continue;

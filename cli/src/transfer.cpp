@@ -36,10 +36,8 @@ constexpr unsigned max_reconnects = 3;
 
 bool is_timeout(std::error_code ec) { return ec == p9::errc::timed_out || ec == std::errc::timed_out; }
 
-// The connection is gone (closed, reset, or dropped by lib9p after the server broke the
-// protocol, e.g. with a stray reply), as opposed to an answer from the server. A timeout
-// is not one: a server that stopped answering is reported as such (exit 7), not
-// reconnected to.
+}  // namespace
+
 bool connection_lost(std::error_code ec, bool still_connected) {
     if (is_timeout(ec) || ec == std::errc::interrupted) return false;
     return ec == p9::errc::connection_closed || ec == p9::errc::not_connected || ec == p9::errc::protocol_violation ||
@@ -47,7 +45,13 @@ bool connection_lost(std::error_code ec, bool still_connected) {
            ec == std::errc::not_connected || !still_connected;
 }
 
-bool connection_lost(std::error_code ec, const RemoteFs& remote) { return connection_lost(ec, remote.connected()); }
+// The same, for the current connection (in namespace netcp so that it overloads the above).
+static bool connection_lost(std::error_code ec, const RemoteFs& remote) {
+    return connection_lost(ec, remote.connected());
+}
+
+namespace {
+
 
 // One file's budget of reconnections, shared by every phase of its transfer (data, then
 // the closing requests), so that a connection that keeps dropping ends the copy.

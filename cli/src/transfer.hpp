@@ -19,6 +19,11 @@
 
 namespace netcp {
 
+// The connection went away under a request (closed, reset, or dropped by lib9p after the
+// server broke the protocol), as opposed to an answer from the server; a timeout is not
+// one (a server that stopped answering is exit 7, not reconnected to).
+bool connection_lost(std::error_code ec, bool still_connected);
+
 // Uploads local regular file `local` (already stat'ed as `st`) to `remote_path`, through
 // the engine (or the raw Twrite pipeline with --raw-pipeline), and into the cache with
 // --cache (buffered and write-through modes).

@@ -58,6 +58,14 @@ result<size_t> File::read(uint64_t pos, std::span<std::byte> out) {
                                  : initial_window;
     readahead_locked(lock, pos, std::min(size_, std::max(end, pos + ra_window_)));
     size_t done = 0;
+    // Waits for the fill of `g` to end; its error if it failed (the fill's own error, a
+    // timeout or a lost connection, says more than EIO).
+    auto fill_failure = [&](const FolioRef& g) -> std::error_code {
+        wait_locked(lock, [&] { return !g->reading; });
+        if (!g->read_failed) return {};
+        ra_next_ = UINT64_MAX;
+        return g->read_error ? g->read_error : make_error_code(std::errc::io_error);
+    };
     while (pos + done < end) {
         const uint64_t at = pos + done;
         FolioRef f;
@@ -81,13 +89,7 @@ result<size_t> File::read(uint64_t pos, std::span<std::byte> out) {
             ours = true;
         }
         if (f->reading || ours) {
-            wait_locked(lock, [&] { return !f->reading; });
-            if (f->read_failed) {
-                ra_next_ = UINT64_MAX;
-                if (done > 0) return done;
-                // The fill's own error (a timeout, a lost connection) says more than EIO.
-                return fail(f->read_error ? f->read_error : make_error_code(std::errc::io_error));
-            }
+            if (const std::error_code ec = fill_failure(f)) return done > 0 ? result<size_t>(done) : fail(ec);
             continue;
         }
         const uint64_t off = at - f->pos;
@@ -107,12 +109,7 @@ result<size_t> File::read(uint64_t pos, std::span<std::byte> out) {
             // fill and report its failure rather than starting another.
             FolioRef filled = readahead_locked(lock, at, std::min(size_, f->end()));
             if (!filled) return done > 0 ? result<size_t>(done) : fail(make_error_code(std::errc::io_error));
-            wait_locked(lock, [&] { return !filled->reading; });
-            if (filled->read_failed) {
-                ra_next_ = UINT64_MAX;
-                if (done > 0) return done;
-                return fail(filled->read_error ? filled->read_error : make_error_code(std::errc::io_error));
-            }
+            if (const std::error_code ec = fill_failure(filled)) return done > 0 ? result<size_t>(done) : fail(ec);
             continue;
         }
         const size_t n = static_cast<size_t>(std::min<uint64_t>(vend - off, end - at));
