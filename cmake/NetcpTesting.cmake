@@ -28,12 +28,16 @@ function(netcp_add_unit_test)
   _netcp_label_tests(${ARG_NAME} "unit;${ARG_LABELS}")
 endfunction()
 
-# netcp_add_integration_test(NAME n SOURCES ... LIBS ... NEEDS diod|afs [TIMEOUT s])
+# netcp_add_integration_test(NAME n SOURCES ... LIBS ... NEEDS diod|afs [TIMEOUT s]
+#                            [EVERY_9P_SERVER])
 # Integration tests start real servers through fixtures/ scripts and exit 77 (reported as
 # skipped) only when the server cannot be started at all. Tests needing the same server
 # kind never run at once.
+# EVERY_9P_SERVER registers the suite once per 9P server (tests/support/ninep_server.hpp):
+# "n.CASE" against diod, "n@munge.CASE" against diod requiring MUNGE, "n@ganesha.CASE"
+# against nfs-ganesha (labels munge, ganesha).
 function(netcp_add_integration_test)
-  cmake_parse_arguments(ARG "" "NAME;NEEDS;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "EVERY_9P_SERVER" "NAME;NEEDS;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   if(NOT ARG_TIMEOUT)
     set(ARG_TIMEOUT 900)
   endif()
@@ -43,4 +47,22 @@ function(netcp_add_integration_test)
   doctest_discover_tests(${ARG_NAME} TEST_PREFIX "${ARG_NAME}." TEST_LIST ${ARG_NAME}_TESTS
     PROPERTIES TIMEOUT ${ARG_TIMEOUT} SKIP_RETURN_CODE 77 RESOURCE_LOCK ${ARG_NEEDS})
   _netcp_label_tests(${ARG_NAME} "integration;${ARG_NEEDS};${ARG_LABELS}")
+  if(ARG_EVERY_9P_SERVER)
+    foreach(variant munge ganesha)
+      if(variant STREQUAL "munge")
+        set(kind diod-munge)
+        set(lock diod)
+      else()
+        set(kind ganesha)
+        set(lock ganesha)
+      endif()
+      # EXTRA_ARGS only to make doctest's generated file names differ per variant (they
+      # hash the spec and extra arguments): no suite has that name, nothing is excluded.
+      doctest_discover_tests(${ARG_NAME} TEST_PREFIX "${ARG_NAME}@${variant}." TEST_LIST ${ARG_NAME}_${variant}_TESTS
+        EXTRA_ARGS --test-suite-exclude=netcp-variant-${variant}
+        PROPERTIES TIMEOUT ${ARG_TIMEOUT} SKIP_RETURN_CODE 77 RESOURCE_LOCK ${lock}
+                   ENVIRONMENT NETCP_TEST_9P_SERVER=${kind})
+      _netcp_label_tests(${ARG_NAME}_${variant} "integration;${lock};${variant};${ARG_LABELS}")
+    endforeach()
+  endif()
 endfunction()

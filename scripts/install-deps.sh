@@ -8,6 +8,7 @@ packages=(
     libasio-dev libcli11-dev doctest-dev     # standalone Asio, the CLI parser, the test framework
     libssl-dev libexpected-dev               # OpenSSL, tl::expected
     diod                                     # the 9P2000.L server the tests and demo run on loopback
+    libmunge-dev munge                       # MUNGE credentials (diod's default authentication), a test munged
     python3                                  # the misbehaving test server, the CI skip check
     clang libfuzzer-14-dev                   # the libFuzzer harnesses (fuzz/)
     gdb                                      # stacks of a test's netcp that hangs, in its log

@@ -121,10 +121,18 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
         ->envname("NETCP_ANAME")->group(conn);
     app.add_option("--unix-socket", o.unix_socket, "Connect to this unix-domain socket instead of HOST:PORT")
         ->envname("NETCP_UNIX_SOCKET")->group(conn);
-    app.add_option("--uname", o.uname, "User name to attach as (default: the current user's)")
+    app.add_option("--uname", o.uname, "User name to attach as (default: the current user's); without --uid the server looks it up by name")
         ->envname("NETCP_UNAME")->group(conn);
     app.add_option("--uid", o.uid, "Numeric uid to attach as (default: the current uid)")
         ->envname("NETCP_UID")->group(conn);
+    std::string auth = "auto";
+    app.add_option("--auth", auth, "Authentication: auto (MUNGE when the server asks for it), munge (always; "
+                                   "fail if the server does not ask), none (never)")
+        ->envname("NETCP_AUTH")->check(CLI::IsMember({"auto", "munge", "none"}))->capture_default_str()
+        ->group(conn);
+    app.add_option("--munge-socket", o.munge_socket, "munged's socket, to get MUNGE credentials from "
+                                                     "(default: /run/munge/munge.socket.2)")
+        ->envname("NETCP_MUNGE_SOCKET")->type_name("PATH")->group(conn);
     app.add_option("--msize", o.msize, "Largest message size to negotiate, in bytes")
         ->envname("NETCP_MSIZE")->check(CLI::Range(4096u, 16u << 20))->capture_default_str()->group(conn);
     app.add_option("--depth", o.depth, "Requests in flight per file")
@@ -178,6 +186,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     o.security = security == "clear" ? Options::Security::clear
                  : security == "auth" ? Options::Security::auth
                                       : Options::Security::crypt;
+    o.auth = auth == "munge" ? Options::Auth::munge : auth == "none" ? Options::Auth::none : Options::Auth::automatic;
     o.write_mode = direct ? Options::WriteMode::direct
                    : write_through ? Options::WriteMode::write_through
                    : raw ? Options::WriteMode::raw_pipeline

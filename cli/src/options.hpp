@@ -30,6 +30,10 @@ struct Options {
     std::string unix_socket;            // connect here instead of HOST:PORT
     std::string uname;                  // user name sent in Tattach
     std::optional<uint32_t> uid;        // numeric uid sent in Tattach
+    // Authentication (Tauth): automatic authenticates with MUNGE when the server asks.
+    enum class Auth { automatic, munge, none };
+    Auth auth = Auth::automatic;
+    std::string munge_socket;           // munged's socket (empty: libmunge's default)
     uint32_t msize = 1u << 20;          // cap on the negotiated msize
     unsigned depth = 16;                // requests in flight per file
     std::chrono::milliseconds timeout{60'000};

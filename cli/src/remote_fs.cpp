@@ -58,34 +58,78 @@ tl::expected<std::unique_ptr<RemoteFs>, Failure> RemoteFs::open(const Options& o
     co.request_timeout = options.timeout;
     co.connect_timeout = options.connect_timeout;
     co.max_in_flight = std::max<size_t>(64, options.depth * 2);
-    const std::string where = ep.to_string();
-    auto client = p9::BlockingClient::connect(ep, co);
-    if (!client) {
-        auto f = failure("cannot connect to " + where, client.error());
-        if (f.exit_code == exit_error || f.exit_code == exit_not_found) f.exit_code = exit_connection;
-        return tl::unexpected(f);
-    }
     const std::string uname = !options.uname.empty() ? options.uname
                               : !loc.uname.empty()   ? loc.uname
                                                      : current_user_name();
-    const uint32_t uid = options.uid.value_or(::getuid());
-    auto root = (*client)->attach(options.aname, uname, uid);
-    if (!root) {
-        Failure f{exit_connection, "cannot attach to export '" + options.aname + "' on " + where + " as uid " +
-                                       std::to_string(uid) + ": " + root.error().message()};
-        if (options.aname.empty()) f.message += " (choose the export with --aname or NETCP_ANAME)";
+    // A user named (--uname, 9p://USER@HOST) without --uid is looked up by name on the
+    // server: n_uname is left unset, which servers read as "use uname". Sending our own
+    // uid with it would attach as us, whatever the name says.
+    const bool named = !options.uname.empty() || !loc.uname.empty();
+    const uint32_t uid = options.uid.value_or(named ? p9::nonuname : ::getuid());
+    std::unique_ptr<RemoteFs> fs(new RemoteFs(options, loc, ep, co, uname, uid));
+    auto connection = fs->attach_new();
+    if (!connection) {
+        const auto& e = connection.error();
+        if (e.connected) return tl::unexpected(fs->attach_failure(e.ec));
+        auto f = failure("cannot connect to " + fs->endpoint_text_, e.ec);
+        if (f.exit_code == exit_error || f.exit_code == exit_not_found) f.exit_code = exit_connection;
         return tl::unexpected(f);
     }
-    return std::unique_ptr<RemoteFs>(
-        new RemoteFs(options, std::move(*client), std::move(*root), loc, where, ep, co, uname, uid));
+    fs->client_ = std::move(connection->client);
+    fs->root_ = std::move(connection->root);
+    return fs;
 }
 
-RemoteFs::RemoteFs(const Options& options, std::unique_ptr<p9::BlockingClient> client, p9::Fid root, Location where,
-                   std::string endpoint, p9::Endpoint ep, p9::ClientOptions client_options, std::string uname,
-                   uint32_t uid)
-    : options_(options), client_(std::move(client)), root_(std::move(root)), where_(std::move(where)),
-      endpoint_text_(std::move(endpoint)), ep_(std::move(ep)), client_options_(client_options),
-      uname_(std::move(uname)), uid_(uid) {}
+RemoteFs::RemoteFs(const Options& options, Location where, p9::Endpoint ep, p9::ClientOptions client_options,
+                   std::string uname, uint32_t uid)
+    : options_(options), where_(std::move(where)), endpoint_text_(ep.to_string()), ep_(std::move(ep)),
+      client_options_(client_options), uname_(std::move(uname)), uid_(uid) {
+    if (options.auth != Options::Auth::none) {
+        munge_ = std::make_unique<p9::MungeAuthenticator>(options.munge_socket);
+        auth_ = {options.auth == Options::Auth::munge ? p9::AuthPolicy::required : p9::AuthPolicy::automatic,
+                 munge_.get()};
+    }
+}
+
+tl::expected<RemoteFs::Connection, RemoteFs::ConnectError> RemoteFs::attach_new() const {
+    auto client = p9::BlockingClient::connect(ep_, client_options_);
+    if (!client) return tl::unexpected(ConnectError{client.error(), false});
+    auto root = (*client)->attach(options_.aname, uname_, uid_, auth_);
+    if (!root) return tl::unexpected(ConnectError{root.error(), true});
+    return Connection{std::move(*client), std::move(*root)};
+}
+
+Failure RemoteFs::attach_failure(std::error_code ec) const {
+    const std::string where = endpoint_text_;
+    const std::string as = uid_ == p9::nonuname ? "user '" + uname_ + "'" : "uid " + std::to_string(uid_);
+    if (ec.category() == p9::munge_category()) {
+        std::string m = where + " asks for MUNGE authentication, but no credential could be had from munged at " +
+                        munge_->socket() + ": " + ec.message();
+        if (!munge_->last_error_detail().empty()) m += " (" + munge_->last_error_detail() + ")";
+        m += "; start munged, or give its socket with --munge-socket";
+        return {exit_connection, m};
+    }
+    if (ec == p9::errc::auth_refused) {
+        std::string m = "authentication failed: " + where + " refused the MUNGE credential of uid " +
+                        std::to_string(munge_->uid()) + " (from munged at " + munge_->socket() + ")";
+        if (munge_->uid() != uid_)
+            m += " to attach as " + as + ": a credential proves only the uid that runs netcp; run netcp as that "
+                 "user instead of naming it";
+        else
+            m += " or the export '" + options_.aname + "' (the server does not say which): its munged must "
+                 "share this munged's key, and the export must exist";
+        return {exit_connection, m};
+    }
+    if (ec == p9::errc::auth_not_offered)
+        return {exit_connection, "--auth munge: " + where + " does not ask for authentication (it refused Tauth); "
+                                 "use --auth auto or none with this server"};
+    Failure f{exit_connection, "cannot attach to export '" + options_.aname + "' on " + where + " as " + as + ": " +
+                                   ec.message()};
+    if (options_.aname.empty()) f.message += " (choose the export with --aname or NETCP_ANAME)";
+    if (options_.auth == Options::Auth::none && ec == std::errc::operation_not_permitted)
+        f.message += " (the server may require authentication: drop --auth none)";
+    return f;
+}
 
 RemoteFs::~RemoteFs() {
     // Fids first: they clunk through their own client, which must still be there.
@@ -95,19 +139,17 @@ RemoteFs::~RemoteFs() {
 }
 
 std::error_code RemoteFs::reconnect() {
-    auto client = p9::BlockingClient::connect(ep_, client_options_);
-    if (!client) return client.error();
-    auto root = (*client)->attach(options_.aname, uname_, uid_);
-    if (!root) return root.error();
+    auto connection = attach_new();
+    if (!connection) return connection.error().ec;
     // The cached directory fid belongs to the old connection: forget it. Dropping fids of
     // a closed client only releases their numbers; nothing is sent.
     cached_dir_ = p9::Fid{};
     cached_dir_path_.clear();
-    root_ = std::move(*root);
+    root_ = std::move(connection->root);
     // Whatever still holds the old client fails at once instead of waiting on it.
     client_->async().close();
     retired_.push_back(std::move(client_));
-    client_ = std::move(*client);
+    client_ = std::move(connection->client);
     ++reconnections_;
     return {};
 }

@@ -10,6 +10,7 @@
 #include <tl/expected.hpp>
 
 #include "lib9p/blocking.hpp"
+#include "lib9p/munge.hpp"
 #include "location.hpp"
 #include "options.hpp"
 #include "remote.hpp"
@@ -70,8 +71,20 @@ public:
                                              const LocalTarget& local) override;
 
 private:
-    RemoteFs(const Options& options, std::unique_ptr<p9::BlockingClient> client, p9::Fid root, Location where,
-             std::string endpoint, p9::Endpoint ep, p9::ClientOptions client_options, std::string uname, uint32_t uid);
+    RemoteFs(const Options& options, Location where, p9::Endpoint ep, p9::ClientOptions client_options,
+             std::string uname, uint32_t uid);
+    // A new connection, attached (and authenticated, as --auth says).
+    struct Connection {
+        std::unique_ptr<p9::BlockingClient> client;
+        p9::Fid root;
+    };
+    struct ConnectError {
+        std::error_code ec;
+        bool connected = false;  // the connection was made; the attach (or auth) failed
+    };
+    tl::expected<Connection, ConnectError> attach_new() const;
+    // What a failed attach_new() means for a user (exit 4, naming the cause).
+    Failure attach_failure(std::error_code ec) const;
 
     const Options& options_;
     std::unique_ptr<p9::BlockingClient> client_;
@@ -85,6 +98,9 @@ private:
     p9::ClientOptions client_options_;
     std::string uname_;
     uint32_t uid_ = 0;
+    // MUNGE credentials for servers that ask for authentication (--auth, --munge-socket).
+    std::unique_ptr<p9::MungeAuthenticator> munge_;
+    p9::AttachAuth auth_;
     std::vector<std::unique_ptr<p9::BlockingClient>> retired_;
     unsigned reconnections_ = 0;
 

@@ -129,6 +129,47 @@ result<Fid> BlockingClient::attach(const std::string& aname, const std::string& 
     return adopt(fid, qid);
 }
 
+namespace {
+
+// An error the server itself answered (an Rlerror errno), as opposed to the connection
+// failing or lib9p refusing a reply.
+bool answered_by_server(std::error_code ec) { return ec.category() == std::generic_category(); }
+
+}  // namespace
+
+result<Fid> BlockingClient::attach(const std::string& aname, const std::string& uname, uint32_t n_uname,
+                                   const AttachAuth& auth) {
+    if (auth.policy == AuthPolicy::none || auth.authenticator == nullptr) return attach(aname, uname, n_uname);
+    Authenticator& a = *auth.authenticator;
+    Waiter<uint32_t, Qid> w;
+    client_->async_auth(aname, uname, n_uname, w.handler());
+    auto [ec, afid_number, aqid] = w.get();
+    if (ec) {
+        if (!answered_by_server(ec)) return fail(ec);
+        // The server answered that it wants no authentication (diod without auth: ENOENT).
+        if (auth.policy == AuthPolicy::required) return fail(errc::auth_not_offered);
+        return attach(aname, uname, n_uname);
+    }
+    Fid afid = adopt(afid_number, aqid);
+    auto cred = a.credential();
+    if (!cred) return fail(cred.error());
+    // The credential is written whole from offset 0, in as many Twrites as it takes.
+    const auto* bytes = reinterpret_cast<const std::byte*>(cred->data());
+    for (size_t done = 0; done < cred->size();) {
+        auto n = write(afid, done, {bytes + done, cred->size() - done});
+        if (!n) return fail(n.error());
+        if (*n == 0) return fail(errc::short_transfer);
+        done += *n;
+    }
+    Waiter<uint32_t, Qid> wa;
+    client_->async_attach(aname, uname, n_uname, afid.number(), wa.handler());
+    auto [aec, fid, qid] = wa.get();
+    // diod answers EPERM both for a credential it cannot decode (another key, expired,
+    // replayed) and for one that carries another uid than n_uname.
+    if (aec) return fail(answered_by_server(aec) ? make_error_code(errc::auth_refused) : aec);
+    return adopt(fid, qid);
+}
+
 result<Fid> BlockingClient::walk(const Fid& from, std::string_view path) { return walk(from, split_path(path)); }
 
 result<Fid> BlockingClient::walk(const Fid& from, const std::vector<std::string>& names) {

@@ -29,6 +29,8 @@ public:
             case errc::endless_listing:
                 return "the server's directory listing does not end (a repeated cookie, or more entries than any "
                        "directory holds)";
+            case errc::auth_not_offered: return "the server does not ask for authentication (it refused Tauth)";
+            case errc::auth_refused: return "authentication failed: the server refused the credential";
         }
         return "unknown 9P error " + std::to_string(ev);
     }
@@ -42,6 +44,7 @@ public:
             case errc::message_too_large: return std::errc::message_size;
             case errc::invalid_name: return std::errc::invalid_argument;
             case errc::string_too_long: return std::errc::filename_too_long;
+            case errc::auth_refused: return std::errc::permission_denied;
             default: return {ev, *this};
         }
     }

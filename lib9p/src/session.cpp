@@ -216,7 +216,8 @@ std::error_code Session::on_frame(std::span<const std::byte> bytes, Clock::time_
     }
 
     if (const auto* e = std::get_if<Rlerror>(&frame->msg)) {
-        complete(p.id, server_error(e->ecode), nullptr);
+        // An error of 0 would read as success with no reply to hand over.
+        complete(p.id, e->ecode != 0 ? server_error(e->ecode) : make_error_code(errc::protocol_violation), nullptr);
     } else if (static_cast<uint8_t>(type_of(frame->msg)) != static_cast<uint8_t>(p.type) + 1) {
         complete(p.id, errc::unexpected_reply, nullptr);
     } else {

@@ -15,7 +15,7 @@
 #include <regex>
 #include <thread>
 
-#include "diod_server.hpp"
+#include "ninep_server.hpp"
 #include "lib9p/blocking.hpp"
 #include "lib9p/netfs_backend.hpp"
 #include "netfs/cache/cache.hpp"
@@ -30,7 +30,7 @@ namespace {
 std::string q(const fs::path& p) { return shell_quote(p.string()); }
 
 struct Netcp {
-    const DiodServer& d;
+    const NinePServer& d;
     fs::path cache;
     std::string url(const std::string& path) const {
         return "9p://127.0.0.1:" + std::to_string(d.port()) + "/" + path;
@@ -69,7 +69,7 @@ uint64_t disk_usage(const fs::path& dir) {
 }  // namespace
 
 TEST_CASE("the second download is served from the cache, byte-identical, with no server reads") {
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     Netcp netcp{d, local / "cache"};
     const uint64_t size = (48ull << 20) + 12345;  // not a multiple of any folio
@@ -115,7 +115,7 @@ TEST_CASE("the second download is served from the cache, byte-identical, with no
 }
 
 TEST_CASE("a file changed on the server is read again from the server, fresh") {
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     Netcp netcp{d, local / "cache"};
     write_random_file(d.export_dir() / "f.bin", 8 << 20, 1);
@@ -144,7 +144,7 @@ TEST_CASE("a file changed on the server is read again from the server, fresh") {
 }
 
 TEST_CASE("a partly cached file serves its first half from the cache and reads the rest") {
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     Netcp netcp{d, local / "cache"};
     const uint64_t size = 16 << 20, half = 8 << 20;
@@ -155,7 +155,7 @@ TEST_CASE("a partly cached file serves its first half from the cache and reads t
         // The library reads only the first half, as an application would.
         auto client = p9::BlockingClient::connect(d.tcp());
         REQUIRE(client);
-        auto root = (*client)->attach(d.aname(), "", ::getuid());
+        auto root = d.try_attach(**client, d.aname(), ::getuid());
         REQUIRE(root);
         auto file = (*client)->walk(*root, "p.bin");
         REQUIRE(file);
@@ -198,7 +198,7 @@ TEST_CASE("a partly cached file serves its first half from the cache and reads t
 }
 
 TEST_CASE("an upload leaves its data in the cache, and the download after it reads none from the server") {
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     Netcp netcp{d, local / "cache"};
     write_random_file(local / "up.bin", (24 << 20) + 7, 4);
@@ -216,7 +216,7 @@ TEST_CASE("an upload leaves its data in the cache, and the download after it rea
 }
 
 TEST_CASE("netcp killed while it writes the cache: the torn entry is not served") {
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     Netcp netcp{d, local / "cache"};
     const uint64_t size = 768ull << 20;
@@ -243,7 +243,7 @@ TEST_CASE("netcp killed while it writes the cache: the torn entry is not served"
 }
 
 TEST_CASE("culling keeps the cache under --cache-size, least recently used first") {
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     Netcp netcp{d, local / "cache"};
     const uint64_t limit = 20 << 20, size = 8 << 20;
@@ -265,7 +265,7 @@ TEST_CASE("culling keeps the cache under --cache-size, least recently used first
 }
 
 TEST_CASE("a cache that cannot be written never fails the copy") {
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     write_random_file(local / "up.bin", 32 << 20, 77);
     const auto sum = sha256_file(local / "up.bin");
@@ -306,7 +306,7 @@ TEST_CASE("a cache that cannot be written never fails the copy") {
 }
 
 TEST_CASE("the cache directory is made private, and one others may write to is refused") {
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     Netcp netcp{d, local / "cache"};
     write_file(d.export_dir() / "f", std::string("cached data"));

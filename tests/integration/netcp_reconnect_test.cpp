@@ -14,7 +14,7 @@
 #include <fstream>
 #include <thread>
 
-#include "diod_server.hpp"
+#include "ninep_server.hpp"
 #include "tcp_relay.hpp"
 #include "test_util.hpp"
 
@@ -57,7 +57,7 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 // Runs netcp with `args` through the relay, drops the relayed connection once the partial
 // file in `watched` holds more than 16 MiB, and returns netcp's exit status.
-int copy_with_one_drop(const DiodServer& d, TcpRelay& relay, const std::vector<std::string>& args,
+int copy_with_one_drop(const NinePServer& d, TcpRelay& relay, const std::vector<std::string>& args,
                        const fs::path& watched, const fs::path& log) {
     std::vector<std::string> argv = {NETCP_BINARY, "--aname", d.aname()};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -71,7 +71,7 @@ int copy_with_one_drop(const DiodServer& d, TcpRelay& relay, const std::vector<s
 }  // namespace
 
 TEST_CASE("the connection dropped once mid-upload: netcp reconnects and the copy is identical") {
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     const uint64_t size = 256 * MiB;
     write_random_file(local / "big.bin", size, 181);
@@ -103,7 +103,7 @@ TEST_CASE("the connection dropped once mid-upload: netcp reconnects and the copy
 }
 
 TEST_CASE("the connection dropped once mid-download: netcp reconnects and the copy is identical") {
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     const uint64_t size = 256 * MiB;
     write_random_file(d.export_dir() / "big.bin", size, 182);
@@ -133,7 +133,7 @@ TEST_CASE("the connection dropped once mid-download: netcp reconnects and the co
 // The relay cuts every connection every 30 ms for as long as netcp runs: no attempt gets
 // far, and netcp must give up (exit 4) within its bounded attempts, saying so.
 TEST_CASE("a connection that keeps dropping: exit 4 in bounded time, no local partial file") {
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     write_random_file(local / "big.bin", 256 * MiB, 183);
     write_random_file(d.export_dir() / "down.bin", 256 * MiB, 184);
@@ -189,7 +189,7 @@ TEST_CASE("a connection that keeps dropping: exit 4 in bounded time, no local pa
 }
 
 TEST_CASE("SIGTERM and SIGHUP mid-copy exit 143 and 129 and leave no partial file on either side") {
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     // Sparse: big enough to still be in flight when the signal comes, cheap to make.
     { std::ofstream(local / "huge").close(); }
@@ -231,7 +231,7 @@ TEST_CASE("SIGTERM and SIGHUP mid-copy exit 143 and 129 and leave no partial fil
 TEST_CASE("the connection dropped during a tree copy (-r, many small files, both ways): the tree is identical") {
     // Most requests of such a copy are lookups, listings and mkdirs, not data: a drop lands
     // in them and netcp must reconnect there too, not end the tree copy.
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     const int dirs = 10, files = 40;
     for (int i = 0; i < dirs; ++i) {

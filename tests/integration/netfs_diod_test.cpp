@@ -12,7 +12,7 @@
 #include <random>
 #include <thread>
 
-#include "diod_server.hpp"
+#include "ninep_server.hpp"
 #include "lib9p/blocking.hpp"
 #include "lib9p/netfs_backend.hpp"
 #include "netfs/file.hpp"
@@ -31,12 +31,12 @@ struct Opened {
 };
 
 // Connects, attaches and creates `name` open for writing.
-Opened create_remote(const p9::Endpoint& ep, const DiodServer& d, const std::string& name) {
+Opened create_remote(const p9::Endpoint& ep, const NinePServer& d, const std::string& name) {
     Opened o;
     auto c = p9::BlockingClient::connect(ep);
     REQUIRE_MESSAGE(c, c.error().message());
     o.client = std::move(*c);
-    auto root = o.client->attach(d.aname(), "", getuid());
+    auto root = d.try_attach(*o.client, d.aname(), getuid());
     REQUIRE(root);
     o.root = std::move(*root);
     auto f = o.client->walk(o.root, "");
@@ -51,7 +51,7 @@ std::string q(const fs::path& p) { return shell_quote(p.string()); }
 }  // namespace
 
 TEST_CASE("random writes through the page cache reach diod exactly") {
-    DiodServer d;
+    NinePServer d;
     auto o = create_remote(d.tcp(), d, "random.bin");
     p9::NetfsWriteBackend backend({o.client->client(), o.file.number()}, {16});
     netfs::Context ctx;
@@ -81,7 +81,7 @@ TEST_CASE("random writes through the page cache reach diod exactly") {
 }
 
 TEST_CASE("two streams: diod and a local cache file, cut differently, both complete") {
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     auto o = create_remote(d.unix_socket(), d, "two.bin");
     p9::NetfsWriteBackend upload({o.client->client(), o.file.number()}, {16});
@@ -105,7 +105,7 @@ TEST_CASE("two streams: diod and a local cache file, cut differently, both compl
 }
 
 TEST_CASE("a dropped connection is reopened and the writes are retried") {
-    DiodServer d;
+    NinePServer d;
     TcpRelay relay("127.0.0.1", "127.0.0.1", d.port());
     const auto ep = p9::Endpoint::tcp("127.0.0.1", relay.port());
     auto o = create_remote(ep, d, "reconnect.bin");
@@ -115,7 +115,7 @@ TEST_CASE("a dropped connection is reopened and the writes are retried") {
     auto reopen = [&]() -> p9::result<p9::NetfsWriteBackend::Handle> {
         auto c = p9::BlockingClient::connect(ep);
         if (!c) return p9::fail(c.error());
-        auto root = (*c)->attach(d.aname(), "", getuid());
+        auto root = d.try_attach(**c, d.aname(), getuid());
         if (!root) return p9::fail(root.error());
         auto f = (*c)->walk(*root, "reconnect.bin");
         if (!f) return p9::fail(f.error());
@@ -148,7 +148,7 @@ TEST_CASE("a dropped connection is reopened and the writes are retried") {
 }
 
 TEST_CASE("netcp carries 1 GiB buffered, direct and write-through with identical SHA-256") {
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     write_random_file(local / "big.bin", 1ull << 30, 77);
     const auto sum = sha256_file(local / "big.bin");
@@ -166,7 +166,7 @@ TEST_CASE("netcp carries 1 GiB buffered, direct and write-through with identical
 }
 
 TEST_CASE("netcp --trace writes one JSON event per line") {
-    DiodServer d;
+    NinePServer d;
     TempDir local;
     write_random_file(local / "f", 3 << 20, 78);
     auto r = run(shell_quote(NETCP_BINARY) + " --trace " + q(local / "trace.jsonl") + " --aname " +
@@ -185,7 +185,7 @@ TEST_CASE("netcp --trace writes one JSON event per line") {
 TEST_CASE("a server killed mid-upload fails every upload mode, with no destination") {
     for (const char* mode : {"--direct", "--write-through"}) {
         CAPTURE(mode);
-        DiodServer d;
+        NinePServer d;
         TempDir local;
         { std::ofstream(local / "huge").close(); }
         fs::resize_file(local / "huge", 4ull << 30);

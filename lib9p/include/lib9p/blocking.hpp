@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lib9p/auth.hpp"
 #include "lib9p/client.hpp"
 #include "lib9p/constants.hpp"
 #include "lib9p/endpoint.hpp"
@@ -66,6 +67,17 @@ public:
     uint32_t max_io() const { return client_->max_io(); }
 
     result<Fid> attach(const std::string& aname, const std::string& uname, uint32_t n_uname);
+    // Attaches as above, authenticating first as `auth` says (lib9p/auth.hpp): Tauth, the
+    // authenticator's credential written to the auth fid, Tattach naming it, the auth fid
+    // clunked. A credential proves one uid (Authenticator::uid()): servers refuse it for
+    // another n_uname. (diod lets a connection authenticated as root attach as anyone
+    // without an auth fid, but then skips permission checks, trusting the client to make
+    // them as the kernel does; this client does not, so it never attaches that way.)
+    // errc::auth_refused when the server refuses the credential, errc::auth_not_offered
+    // when auth is required and the server refuses Tauth; the authenticator's own error
+    // when it has no credential to give.
+    result<Fid> attach(const std::string& aname, const std::string& uname, uint32_t n_uname,
+                       const AttachAuth& auth);
     // Walks a relative path ("a/b/c"; empty components and "." are skipped, ".." is sent
     // as is) to a new fid, 16 names per Twalk. An empty path clones `from`.
     result<Fid> walk(const Fid& from, std::string_view path);

@@ -93,17 +93,44 @@ public:
     }
 
     // Attaches to export `aname` as (uname, n_uname). void(std::error_code, uint32_t fid, Qid).
+    // `afid` is an authentication fid from async_auth that proved who the client is, or
+    // nofid when the server asks for no authentication.
     template <class Token>
     auto async_attach(std::string aname, std::string uname, uint32_t n_uname, Token&& token) {
+        return async_attach(std::move(aname), std::move(uname), n_uname, nofid, std::forward<Token>(token));
+    }
+    template <class Token>
+    auto async_attach(std::string aname, std::string uname, uint32_t n_uname, uint32_t afid, Token&& token) {
         return asio::async_initiate<Token, void(std::error_code, uint32_t, Qid)>(
-            [self = shared_from_this()](auto handler, std::string an, std::string un, uint32_t nu) {
+            [self = shared_from_this()](auto handler, std::string an, std::string un, uint32_t nu, uint32_t af) {
                 const uint32_t fid = self->allocate_fid();
                 auto h = std::make_shared<decltype(handler)>(std::move(handler));
-                self->start(Tattach{fid, nofid, std::move(un), std::move(an), nu}, {},
+                self->start(Tattach{fid, af, std::move(un), std::move(an), nu}, {},
                             [self, h, fid](std::error_code ec, const Message* m) {
                                 if (ec) self->release_fid(fid);
                                 self->deliver(h, slot_of(*h), ec, ec ? nofid : fid,
                                               ec ? Qid{} : std::get<Rattach>(*m).qid);
+                            },
+                            slot_of(*h));
+            },
+            token, std::move(aname), std::move(uname), n_uname, afid);
+    }
+
+    // Tauth: asks for an authentication fid for (uname, n_uname) on export `aname`. The
+    // credential is then written to it (async_write) before it is named in async_attach.
+    // A server that requires no authentication refuses (diod answers ENOENT).
+    // void(std::error_code, uint32_t afid, Qid aqid).
+    template <class Token>
+    auto async_auth(std::string aname, std::string uname, uint32_t n_uname, Token&& token) {
+        return asio::async_initiate<Token, void(std::error_code, uint32_t, Qid)>(
+            [self = shared_from_this()](auto handler, std::string an, std::string un, uint32_t nu) {
+                const uint32_t afid = self->allocate_fid();
+                auto h = std::make_shared<decltype(handler)>(std::move(handler));
+                self->start(Tauth{afid, std::move(un), std::move(an), nu}, {},
+                            [self, h, afid](std::error_code ec, const Message* m) {
+                                if (ec) self->release_fid(afid);
+                                self->deliver(h, slot_of(*h), ec, ec ? nofid : afid,
+                                              ec ? Qid{} : std::get<Rauth>(*m).aqid);
                             },
                             slot_of(*h));
             },

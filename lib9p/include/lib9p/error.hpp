@@ -39,6 +39,9 @@ enum class errc {
     short_transfer,      // the server moved fewer bytes than asked and no more will come
     protocol_violation,  // the server broke the protocol (for example an Rwrite count above the request)
     endless_listing,     // a directory listing did not end (a cookie repeated, or beyond any real size)
+    // Authentication (lib9p/auth.hpp).
+    auth_not_offered,    // authentication was required but the server refused Tauth
+    auth_refused,        // the server refused the attach the credential was meant to authenticate
 };
 
 const std::error_category& category() noexcept;

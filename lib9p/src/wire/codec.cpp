@@ -142,6 +142,28 @@ result<uint32_t> frame_size(std::span<const std::byte> first4, uint32_t max_size
     return size;
 }
 
+namespace {
+
+// Type 107, Rerror of 9P2000 and 9P2000.u. nfs-ganesha answers every error of a 9P2000.L
+// session with it, its body a bare errno[4] as in Rlerror (the Linux client accepts that
+// too). The legacy forms are ename[s] (9P2000) and ename[s] errno[4] (9P2000.u); one
+// without an errno is EIO. Anything else is refused.
+constexpr uint8_t legacy_rerror = 107;
+
+result<uint32_t> decode_legacy_rerror(std::span<const std::byte> body) {
+    Reader r(body);
+    if (body.size() == 4) return r.u32();
+    std::string ename;
+    wire::decode_field(r, ename);
+    if (!r.ok()) return fail(r.error());
+    uint32_t ecode = 5;  // EIO
+    if (r.remaining() == 4) ecode = r.u32();
+    if (r.remaining() != 0) return fail(errc::trailing_bytes);
+    return ecode;
+}
+
+}  // namespace
+
 result<Frame> decode(std::span<const std::byte> frame) {
     if (frame.size() < header_size) return fail(errc::truncated);
     Reader r(frame);
@@ -151,6 +173,11 @@ result<Frame> decode(std::span<const std::byte> frame) {
                                                                 : errc::trailing_bytes);
     uint8_t type = r.u8();
     uint16_t tag = r.u16();
+    if (type == legacy_rerror) {
+        auto ecode = decode_legacy_rerror(frame.subspan(header_size));
+        if (!ecode) return fail(ecode.error());
+        return Frame{tag, Message{Rlerror{*ecode}}};
+    }
     Decoder d = decoders[type];
     if (!d) return fail(errc::unknown_type);
     auto msg = d(r);

@@ -80,6 +80,16 @@ TEST_CASE("Rlerror becomes a generic errno, and a wrong reply type an error") {
     CHECK(h.out[1].ec == errc::unexpected_reply);
 }
 
+TEST_CASE("an Rlerror of errno 0 is a protocol violation, not a success without a reply") {
+    Harness h;
+    h.submit(0, Tgetattr{1, getattr::all});
+    auto f = h.sent();
+    h.reply(f[0].tag, Rlerror{0});
+    CHECK(h.out[0].calls == 1);
+    CHECK(h.out[0].ec == errc::protocol_violation);
+    CHECK(!h.out[0].reply);
+}
+
 TEST_CASE("Tversion travels with NOTAG") {
     Harness h;
     h.submit(0, Tversion{65536, "9P2000.L"});

@@ -114,12 +114,57 @@ TEST_CASE("unknown and client-unused message types are rejected") {
         auto r = decode(f);
         if (!r && r.error() == errc::unknown_type) ++unknown;
     }
-    CHECK(unknown == 256 - static_cast<int>(std::variant_size_v<Message>));
-    // Legacy 9P2000 Tstat (124) and Rerror (107) are not 9P2000.L.
-    for (int t : {6, 107, 112, 124, 126}) {
+    // Every type outside 9P2000.L but the legacy Rerror (below).
+    CHECK(unknown == 256 - static_cast<int>(std::variant_size_v<Message>) - 1);
+    // Legacy 9P2000 Tstat (124) is not 9P2000.L.
+    for (int t : {6, 112, 124, 126}) {
         f[4] = std::byte(static_cast<uint8_t>(t));
         CHECK(decode(f).error() == errc::unknown_type);
     }
+}
+
+TEST_CASE("the legacy Rerror (107) is read as the error it carries, and only in its three forms") {
+    auto frame107 = [](std::vector<std::byte> body) {
+        std::vector<std::byte> f(header_size);
+        f[4] = std::byte{107};
+        f[5] = std::byte{0x34};
+        f.insert(f.end(), body.begin(), body.end());
+        set_size(f, static_cast<uint32_t>(f.size()));
+        return f;
+    };
+    auto le32 = [](uint32_t v) {
+        std::vector<std::byte> b;
+        for (int i = 0; i < 4; ++i) b.push_back(std::byte(static_cast<uint8_t>(v >> (8 * i))));
+        return b;
+    };
+    auto str = [](std::string_view s) {
+        std::vector<std::byte> b{std::byte(static_cast<uint8_t>(s.size())), std::byte{0}};
+        for (char c : s) b.push_back(std::byte(static_cast<uint8_t>(c)));
+        return b;
+    };
+    auto ecode_of = [](const result<Frame>& r) {
+        REQUIRE(r);
+        CHECK(r->tag == 0x34);
+        REQUIRE(std::holds_alternative<Rlerror>(r->msg));
+        return std::get<Rlerror>(r->msg).ecode;
+    };
+    // nfs-ganesha's form: a bare errno, as in Rlerror.
+    CHECK(ecode_of(decode(frame107(le32(2)))) == 2);
+    // 9P2000.u: ename[s] errno[4].
+    auto u = str("Permission denied");
+    auto e13 = le32(13);
+    u.insert(u.end(), e13.begin(), e13.end());
+    CHECK(ecode_of(decode(frame107(u))) == 13);
+    // 9P2000: ename[s] alone is EIO.
+    CHECK(ecode_of(decode(frame107(str("no such file")))) == 5);
+    // Anything else is not a message.
+    CHECK(!decode(frame107({})));
+    auto bad = str("abc");
+    bad.push_back(std::byte{1});
+    CHECK(decode(frame107(bad)).error() == errc::trailing_bytes);
+    auto overrun = str("abc");
+    overrun[0] = std::byte{200};
+    CHECK(!decode(frame107(overrun)));
 }
 
 TEST_CASE("random garbage: errors or canonical messages, never a crash") {
@@ -141,7 +186,9 @@ TEST_CASE("random garbage: errors or canonical messages, never a crash") {
             ++rreads;
         }
         auto r = decode(f);
-        if (r) {
+        if (r && f[4] == std::byte{107}) {
+            CHECK(std::holds_alternative<Rlerror>(r->msg));  // the legacy Rerror, read as Rlerror
+        } else if (r) {
             // Whatever decodes re-encodes to exactly the same bytes: nothing was skipped.
             ++decoded;
             CHECK(*encode(r->tag, r->msg) == f);
