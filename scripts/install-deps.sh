@@ -9,6 +9,8 @@ packages=(
     libssl-dev libexpected-dev               # OpenSSL, tl::expected
     diod                                     # the 9P2000.L server the tests and demo run on loopback
     libmunge-dev munge                       # MUNGE credentials (diod's default authentication), a test munged
+    nfs-ganesha nfs-ganesha-vfs              # the second 9P2000.L server the tests run (in a network namespace)
+    iproute2                                 # fixtures/ganesha/in-netns.sh brings the namespace's loopback up
     python3                                  # the misbehaving test server, the CI skip check
     clang libfuzzer-14-dev                   # the libFuzzer harnesses (fuzz/)
     gdb                                      # stacks of a test's netcp that hangs, in its log

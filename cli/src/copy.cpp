@@ -180,7 +180,7 @@ public:
                 at = {dst_dir.get(), name};
             }
             copy_node(src, *node, target, target_node, /*top=*/true, at);
-            if (remote_ && !remote_->connected()) break;
+            if (!still_connected("the sources after " + name_of(src))) break;
         }
         if (interrupted()) rep_.fail({exit_interrupted, "interrupted by a signal: partial files were removed"});
         rep_.summary();
@@ -188,6 +188,17 @@ public:
     }
 
 private:
+    // Whether the copy can go on: the connection is up, or was made again. If not, one
+    // failure (exit 4) names what is left uncopied, instead of one per entry.
+    bool still_connected(const std::string& what_is_left) {
+        if (!remote_ || remote_->connected()) return true;
+        const std::error_code ec = remote_->restore_connection();
+        if (!ec) return true;
+        rep_.fail({exit_connection, "the connection to the server was lost and could not be made again (" +
+                                        ec.message() + "): " + what_is_left + " not copied"});
+        return false;
+    }
+
     int usage(const std::string& message) {
         std::fprintf(stderr, "netcp: %s\nTry 'netcp --help'.\n", message.c_str());
         return exit_usage;
@@ -349,7 +360,9 @@ private:
             return;
         }
         for (const auto& name : *entries) {
-            if (interrupted() || !remote_->connected()) return;
+            if (interrupted()) return;
+            // A connection that dropped after the last entry was copied is noticed here.
+            if (!still_connected("the rest of " + name_of(src) + " (from '" + name + "' on)")) return;
             const Location s = child(src, name), d = child(dst, name);
             auto sn = stat_node(s, opt_.dereference);
             if (!sn) {

@@ -42,8 +42,13 @@ public:
 
     // "9p://HOST:PORT/path", "afs://CELL/path" for messages.
     virtual std::string url(const std::string& path) const = 0;
-    // False once the connection is lost: the copy stops.
+    // False once the connection is lost (noticed by a failed call, or by the client while
+    // idle between two calls).
     virtual bool connected() const = 0;
+    // Connects again if the connection is lost (a few attempts, backing off): the copy
+    // calls it between entries, where nothing else would notice. An error means the server
+    // cannot be reached: what is left is not copied, and said so.
+    virtual std::error_code restore_connection() { return {}; }
 
     // Attributes of `path`, or nullopt if it does not exist.
     virtual tl::expected<std::optional<RemoteAttr>, std::error_code> stat(const std::string& path) = 0;

@@ -18,6 +18,18 @@ std::string current_user_name() {
     return "";
 }
 
+// The group new files get: the primary group of the user attached as, when that is not
+// the user running netcp (--uid, a name in the URL) and this host knows them. Servers
+// check it (nfs-ganesha refuses a create with a group the user is not in: EPERM).
+uint32_t group_for(const std::optional<uint32_t>& uid, const std::string& named) {
+    if (uid && *uid != ::getuid()) {
+        if (const passwd* pw = ::getpwuid(*uid)) return pw->pw_gid;
+    } else if (!uid && !named.empty()) {
+        if (const passwd* pw = ::getpwnam(named.c_str())) return pw->pw_gid;
+    }
+    return ::getgid();
+}
+
 // Reconnections a metadata call (stat, list, mkdir...) may make when the connection drops
 // under it, after 100, 200, 400 ms, as for a file's data.
 constexpr unsigned metadata_reconnects = 3;
@@ -67,6 +79,7 @@ tl::expected<std::unique_ptr<RemoteFs>, Failure> RemoteFs::open(const Options& o
     const bool named = !options.uname.empty() || !loc.uname.empty();
     const uint32_t uid = options.uid.value_or(named ? p9::nonuname : ::getuid());
     std::unique_ptr<RemoteFs> fs(new RemoteFs(options, loc, ep, co, uname, uid));
+    fs->gid_ = group_for(options.uid, named ? uname : std::string());
     auto connection = fs->attach_new();
     if (!connection) {
         const auto& e = connection.error();
@@ -154,6 +167,16 @@ std::error_code RemoteFs::reconnect() {
     return {};
 }
 
+std::error_code RemoteFs::restore_connection() {
+    std::error_code ec;
+    for (unsigned attempt = 0; attempt < metadata_reconnects && !connected(); ++attempt) {
+        if (interrupted()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100u << attempt));
+        ec = reconnect();
+    }
+    return connected() ? std::error_code{} : ec ? ec : make_error_code(p9::errc::not_connected);
+}
+
 std::string RemoteFs::url(const std::string& path) const {
     Location l = where_;
     l.path = path;
@@ -189,7 +212,7 @@ std::error_code RemoteFs::mkdir(const std::string& path, uint32_t mode) {
     auto ec = reconnecting([&]() -> std::error_code {
         auto dir = directory(parent);
         if (!dir) return dir.error();
-        auto q = client_->mkdir(**dir, name, mode, ::getgid());
+        auto q = client_->mkdir(**dir, name, mode, gid_);
         if (q) return {};
         // Made by the first attempt, whose answer the dropped connection lost.
         if (retried && q.error() == std::errc::file_exists) return {};
@@ -260,7 +283,7 @@ std::error_code RemoteFs::symlink(const std::string& path, const std::string& ta
     auto [parent, name] = split_parent(path);
     auto dir = directory(parent);
     if (!dir) return dir.error();
-    auto q = client_->symlink(**dir, name, target, ::getgid());
+    auto q = client_->symlink(**dir, name, target, gid_);
     return q ? std::error_code{} : q.error();
 }
 
@@ -268,7 +291,7 @@ std::error_code RemoteFs::mkfifo(const std::string& path, uint32_t mode) {
     auto [parent, name] = split_parent(path);
     auto dir = directory(parent);
     if (!dir) return dir.error();
-    auto q = client_->mknod(**dir, name, S_IFIFO | mode, 0, 0, ::getgid());
+    auto q = client_->mknod(**dir, name, S_IFIFO | mode, 0, 0, gid_);
     return q ? std::error_code{} : q.error();
 }
 

@@ -31,6 +31,8 @@ public:
     const std::string& endpoint() const { return endpoint_text_; }
     bool connected() const override { return client_->async().connected(); }
     const Options& options() const { return options_; }
+    // The group given to what this connection creates (see group_for in remote_fs.cpp).
+    uint32_t gid() const { return gid_; }
 
     // A new connection to the same server with the same options, attached again to the
     // same export as the same user; on success it replaces the current one. Afterwards
@@ -42,6 +44,7 @@ public:
     // waits for its I/O thread. Not thread-safe: one caller at a time, while no other
     // thread uses this RemoteFs.
     std::error_code reconnect();
+    std::error_code restore_connection() override;
     // Frees the clients reconnect() replaced. Only when nothing can still hold them (no
     // transfer running, every netfs backend of the old connection destroyed).
     void release_retired() { retired_.clear(); }
@@ -98,6 +101,7 @@ private:
     p9::ClientOptions client_options_;
     std::string uname_;
     uint32_t uid_ = 0;
+    uint32_t gid_ = 0;
     // MUNGE credentials for servers that ask for authentication (--auth, --munge-socket).
     std::unique_ptr<p9::MungeAuthenticator> munge_;
     p9::AttachAuth auth_;

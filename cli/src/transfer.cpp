@@ -351,7 +351,7 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
         } else {
             tmp = partial_name(name);
             auto created = remote.client().create(*f, tmp, p9::open_flags::wronly | p9::open_flags::create |
-                                                               p9::open_flags::excl, 0600, ::getgid());
+                                                               p9::open_flags::excl, 0600, remote.gid());
             if (created) {
                 file = std::move(*f);
                 partial_qid = created->qid;

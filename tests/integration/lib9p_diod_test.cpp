@@ -40,7 +40,10 @@ std::span<const std::byte> as_bytes(const std::string& s) { return std::as_bytes
 
 TEST_CASE("connects over TCP and a unix socket and negotiates msize") {
     NinePServer d;
-    for (const auto& ep : {d.tcp(), d.unix_socket()}) {
+    std::vector<Endpoint> endpoints{d.tcp()};
+    if (d.has_unix_socket()) endpoints.push_back(d.unix_socket());
+    CHECK(d.has_unix_socket() == (d.kind() != ServerKind::ganesha));  // ganesha listens on TCP only
+    for (const auto& ep : endpoints) {
         CAPTURE(ep.to_string());
         auto c = connect_to(ep);
         // diod 1.0.24 answers 65536 whatever is asked (its notes say 1 MiB; the server wins).
@@ -123,14 +126,21 @@ TEST_CASE("files: create, write, read, getattr, setattr, fsync, rename, remove")
 
     auto h = c->walk(root, "again.txt");
     REQUIRE(h);
-    CHECK(!c->remove(*h));
+    auto rm = c->remove(*h);
     CHECK(!*h);
+    if (d.kind() == ServerKind::ganesha) {
+        // nfs-ganesha 4.3 dies on this Tremove (a segfault in libganesha_nfsd): the client
+        // reports the connection closed, never success. (netcp removes with Tunlinkat.)
+        CHECK_MESSAGE(rm == errc::connection_closed, rm.message());
+        return;
+    }
+    CHECK_MESSAGE(!rm, rm.message());
     CHECK(!fs::exists(d.export_dir() / "again.txt"));
 }
 
 TEST_CASE("directories, links, special files and deep walks") {
     NinePServer d;
-    auto c = connect_to(d.unix_socket());
+    auto c = connect_to(d.local());
     auto root = attach(*c, d);
 
     REQUIRE(c->mkdir(root, "dir", 0755, getgid()));
@@ -180,12 +190,22 @@ TEST_CASE("directories, links, special files and deep walks") {
     CHECK(!fs::exists(d.export_dir() / "dir/b"));
     CHECK(c->unlinkat(*dir, "nope", 0) == std::errc::no_such_file_or_directory);
     REQUIRE(c->mkdir(*dir, "sub", 0755, getgid()));
-    CHECK(c->unlinkat(*dir, "sub", 0) == std::errc::is_a_directory);
-    CHECK(!c->unlinkat(*dir, "sub", at_removedir));
+    auto ul = c->unlinkat(*dir, "sub", 0);
+    if (d.kind() == ServerKind::ganesha) {
+        // ganesha ignores Tunlinkat's flags: without AT_REMOVEDIR it removes a directory too.
+        CHECK_MESSAGE(!ul, ul.message());
+    } else {
+        CHECK_MESSAGE(ul == std::errc::is_a_directory, ul.message());
+        ul = c->unlinkat(*dir, "sub", at_removedir);
+        CHECK_MESSAGE(!ul, ul.message());
+    }
+    CHECK(!fs::exists(d.export_dir() / "dir/sub"));
 
     auto sf = c->statfs(root);
     REQUIRE(sf);
-    CHECK(sf->bsize == 4096);
+    // diod gives the file system's block size; ganesha counts in bytes (bsize 1).
+    CHECK(sf->bsize == (d.kind() == ServerKind::ganesha ? 1u : 4096u));
+    CHECK(uint64_t(sf->blocks) * sf->bsize > (uint64_t(1) << 20));
 }
 
 TEST_CASE("xattrs and locks") {
@@ -194,6 +214,27 @@ TEST_CASE("xattrs and locks") {
     auto root = attach(*c, d);
     auto f = c->walk(root, "");
     REQUIRE(c->create(*f, "x", open_flags::rdwr | open_flags::create, 0644, getgid()));
+
+    Tlock lk;
+    lk.lock_type = lock::wrlck;
+    lk.start = 0;
+    lk.length = 10;
+    lk.proc_id = static_cast<uint32_t>(getpid());
+    // As the Linux client, a host name: ganesha resolves it (getaddrinfo) to key the lock owner,
+    // EINVAL if it cannot.
+    lk.client_id = "localhost";
+    auto st = c->lock(*f, lk);
+    REQUIRE_MESSAGE(st, st.error().message());
+    CHECK(*st == lock::success);
+    Tgetlock gl;
+    gl.lock_type = lock::wrlck;
+    gl.length = 10;
+    gl.proc_id = lk.proc_id;
+    gl.client_id = "localhost";
+    auto cur = c->getlock(*f, gl);
+    REQUIRE(cur);
+    lk.lock_type = lock::unlck;
+    CHECK(*c->lock(*f, lk) == lock::success);
 
     const std::string value = "some value";
     auto ec = c->xattr_set(*f, "user.netcp", as_bytes(value), xattr::create);
@@ -204,31 +245,19 @@ TEST_CASE("xattrs and locks") {
         auto got = c->xattr_get(*f, "user.netcp");
         REQUIRE(got);
         CHECK(std::string(reinterpret_cast<const char*>(got->data()), got->size()) == value);
+        CHECK(c->xattr_get(*f, "user.missing").error() == std::errc::no_message_available);
         auto list = c->xattr_get(*f, "");
-        REQUIRE(list);
+        if (d.kind() == ServerKind::ganesha) {
+            // nfs-ganesha 4.3 dies on a listing (a segfault in libfsalvfs): the client reports
+            // the connection closed, never a listing.
+            CHECK(!list);
+            CHECK(list.error() == errc::connection_closed);
+            return;
+        }
+        REQUIRE_MESSAGE(list, list.error().message());
         CHECK(std::string(reinterpret_cast<const char*>(list->data()), list->size()).find("user.netcp") !=
               std::string::npos);
-        CHECK(c->xattr_get(*f, "user.missing").error() == std::errc::no_message_available);
     }
-
-    Tlock lk;
-    lk.lock_type = lock::wrlck;
-    lk.start = 0;
-    lk.length = 10;
-    lk.proc_id = static_cast<uint32_t>(getpid());
-    lk.client_id = "netcp-test";
-    auto st = c->lock(*f, lk);
-    REQUIRE(st);
-    CHECK(*st == lock::success);
-    Tgetlock gl;
-    gl.lock_type = lock::wrlck;
-    gl.length = 10;
-    gl.proc_id = lk.proc_id;
-    gl.client_id = "netcp-test";
-    auto cur = c->getlock(*f, gl);
-    REQUIRE(cur);
-    lk.lock_type = lock::unlck;
-    CHECK(*c->lock(*f, lk) == lock::success);
 }
 
 TEST_CASE("server errors come back as the right error codes") {
@@ -242,8 +271,17 @@ TEST_CASE("server errors come back as the right error codes") {
 
     write_file(d.export_dir() / "exists", std::string("x"));
     auto f = c->walk(root, "");
-    CHECK(c->create(*f, "exists", open_flags::wronly | open_flags::create | open_flags::excl, 0644, 0).error() ==
-          std::errc::file_exists);
+    auto made = c->create(*f, "exists", open_flags::wronly | open_flags::create | open_flags::excl, 0644, 0);
+    if (d.kind() == ServerKind::ganesha) {
+        // ganesha 4.3 reads O_EXCL from the wrong bit (0x1000, not Linux's 0x80): the
+        // existing file is opened (netcp's temporary names are random, and never rely on
+        // EEXIST). It is left as it was.
+        CHECK(made);
+        CHECK(read_file(d.export_dir() / "exists").size() == 1);
+        f = c->walk(root, "");
+    } else {
+        CHECK(made.error() == std::errc::file_exists);
+    }
     CHECK(c->mkdir(root, "a", 0755, 0).error() == std::errc::file_exists);
 
     write_file(d.export_dir() / "a/inside", std::string("x"));
@@ -254,11 +292,7 @@ TEST_CASE("server errors come back as the right error codes") {
     // EACCES: attach as an unprivileged uid and create in a directory only root may write.
     fs::create_directories(d.export_dir() / "locked");
     fs::permissions(d.export_dir() / "locked", fs::perms(0755));
-    // ganesha answers a create the directory's mode forbids with EPERM, diod with EACCES.
-    auto refused = [&](std::error_code e) {
-        return e == std::errc::permission_denied ||
-               (d.kind() == ServerKind::ganesha && e == std::errc::operation_not_permitted);
-    };
+    auto refused = [](std::error_code e) { return e == std::errc::permission_denied; };
     if (getuid() == 0 && d.kind() == ServerKind::diod_munge) {
         // A MUNGE credential proves the uid that asked munged for it (0 here): attaching
         // with it as another uid is refused (netcp_diod@munge covers EACCES, running netcp
@@ -284,10 +318,10 @@ TEST_CASE("server errors come back as the right error codes") {
               std::errc::permission_denied);
     }
 
-    // diod: EPERM (with MUNGE indistinguishable from a refused credential); ganesha: ENOENT.
+    // diod: EPERM (with MUNGE indistinguishable from a refused credential); ganesha: EACCES.
     const std::error_code no_export = d.kind() == ServerKind::diod_munge ? make_error_code(errc::auth_refused)
                                       : d.kind() == ServerKind::ganesha
-                                          ? std::make_error_code(std::errc::no_such_file_or_directory)
+                                          ? std::make_error_code(std::errc::permission_denied)
                                           : std::make_error_code(std::errc::operation_not_permitted);
     CHECK(d.try_attach(*c, "/not/an/export", getuid()).error() == no_export);
     CHECK(c->create(*f, "a/b", open_flags::wronly, 0644, 0).error() == errc::invalid_name);

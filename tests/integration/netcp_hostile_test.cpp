@@ -353,6 +353,37 @@ TEST_CASE("a connection reset once mid-transfer: netcp reconnects and the copy i
     }
 }
 
+// The server closes the connection at a Tclunk without answering it. netcp clunks in the
+// background, so it learns of the loss only between two entries of a tree, where no call
+// of its own has failed to make it reconnect.
+// It used to stop there in silence: exit 0 with the rest of the tree missing.
+TEST_CASE("a connection closed between two entries of a tree: netcp reconnects and copies all of it") {
+    TempDir local;
+    fs::create_directory(local / "t");
+    for (int i = 0; i < 30; ++i) write_file(local / "t" / ("f" + std::to_string(i)), std::string(100 + i, 'a' + i % 26));
+    for (int at : {3, 8, 15, 25}) {
+        CAPTURE(at);
+        {
+            HostileServer s({"--close-after-clunk", std::to_string(at), "--once", "--verbose"});
+            fs::copy(local / "t", s.export_dir() / "t");
+            auto r = netcp("-r " + s.url("t") + " " + q(local / "down"));
+            INFO("download: ", r.output);
+            CHECK(r.status == exit_ok);
+            CHECK(snapshot(local / "down") == snapshot(local / "t"));
+            CHECK(s.log().find("conn 1 closed at Tclunk") != std::string::npos);
+            fs::remove_all(local / "down");
+        }
+        {
+            HostileServer s({"--close-after-clunk", std::to_string(at), "--once", "--verbose"});
+            auto r = netcp("-r " + q(local / "t") + " " + s.url("t"));
+            INFO("upload: ", r.output);
+            CHECK(r.status == exit_ok);
+            CHECK(snapshot(s.export_dir() / "t") == snapshot(local / "t"));
+            CHECK(s.log().find("conn 1 closed at Tclunk") != std::string::npos);
+        }
+    }
+}
+
 // Every connection is reset at its first Tread or Twrite, so no attempt makes progress and
 // netcp must give up (exit 4). Messages other than reads and writes are still answered, so
 // netcp can remove its remote partial on a later connection of the same run. The issue

@@ -83,7 +83,7 @@ TEST_CASE("random writes through the page cache reach diod exactly") {
 TEST_CASE("two streams: diod and a local cache file, cut differently, both complete") {
     NinePServer d;
     TempDir local;
-    auto o = create_remote(d.unix_socket(), d, "two.bin");
+    auto o = create_remote(d.local(), d, "two.bin");
     p9::NetfsWriteBackend upload({o.client->client(), o.file.number()}, {16});
     auto cache = netfs::LocalFileCache::open((local / "cache.bin").string());
     REQUIRE(cache);
