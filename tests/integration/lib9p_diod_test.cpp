@@ -245,15 +245,21 @@ TEST_CASE("xattrs and locks") {
         auto got = c->xattr_get(*f, "user.netcp");
         REQUIRE(got);
         CHECK(std::string(reinterpret_cast<const char*>(got->data()), got->size()) == value);
-        CHECK(c->xattr_get(*f, "user.missing").error() == std::errc::no_message_available);
-        auto list = c->xattr_get(*f, "");
+        auto missing = c->xattr_get(*f, "user.missing");
         if (d.kind() == ServerKind::ganesha) {
-            // nfs-ganesha 4.3 dies on a listing (a segfault in libfsalvfs): the client reports
-            // the connection closed, never a listing.
+            // nfs-ganesha 4.3 dies in its xattr code (segfaults in libfsalvfs): always on a
+            // listing, sometimes already here. The client reports the connection closed,
+            // never a value or a listing.
+            REQUIRE(!missing);
+            if (missing.error() == errc::connection_closed) return;
+            CHECK(missing.error() == std::errc::no_message_available);
+            auto list = c->xattr_get(*f, "");
             CHECK(!list);
             CHECK(list.error() == errc::connection_closed);
             return;
         }
+        CHECK(missing.error() == std::errc::no_message_available);
+        auto list = c->xattr_get(*f, "");
         REQUIRE_MESSAGE(list, list.error().message());
         CHECK(std::string(reinterpret_cast<const char*>(list->data()), list->size()).find("user.netcp") !=
               std::string::npos);
