@@ -353,33 +353,33 @@ TEST_CASE("a connection reset once mid-transfer: netcp reconnects and the copy i
     }
 }
 
-// The server closes the connection at a Tclunk without answering it. netcp clunks in the
-// background, so it learns of the loss only between two entries of a tree, where no call
-// of its own has failed to make it reconnect.
-// It used to stop there in silence: exit 0 with the rest of the tree missing.
+// The server closes the connection right after answering the Nth Tgetattr (the last
+// request of a download) or Trenameat (of an upload). When that was a file's last, netcp learns of the loss while idle between two entries of
+// a tree, where no call of its own has failed to make it reconnect. It used to stop there
+// in silence: exit 0 with the rest of the tree missing.
 TEST_CASE("a connection closed between two entries of a tree: netcp reconnects and copies all of it") {
     TempDir local;
     fs::create_directory(local / "t");
     for (int i = 0; i < 30; ++i) write_file(local / "t" / ("f" + std::to_string(i)), std::string(100 + i, 'a' + i % 26));
-    for (int at : {3, 8, 15, 25}) {
+    for (int at : {4, 7, 10, 15, 22, 29}) {
         CAPTURE(at);
         {
-            HostileServer s({"--close-after-clunk", std::to_string(at), "--once", "--verbose"});
+            HostileServer s({"--close-after", "getattr:" + std::to_string(at), "--once", "--verbose"});
             fs::copy(local / "t", s.export_dir() / "t");
             auto r = netcp("-r " + s.url("t") + " " + q(local / "down"));
             INFO("download: ", r.output);
             CHECK(r.status == exit_ok);
             CHECK(snapshot(local / "down") == snapshot(local / "t"));
-            CHECK(s.log().find("conn 1 closed at Tclunk") != std::string::npos);
+            CHECK(s.log().find("conn 1 closed after Rgetattr") != std::string::npos);
             fs::remove_all(local / "down");
         }
         {
-            HostileServer s({"--close-after-clunk", std::to_string(at), "--once", "--verbose"});
+            HostileServer s({"--close-after", "renameat:" + std::to_string(at), "--once", "--verbose"});
             auto r = netcp("-r " + q(local / "t") + " " + s.url("t"));
             INFO("upload: ", r.output);
             CHECK(r.status == exit_ok);
             CHECK(snapshot(s.export_dir() / "t") == snapshot(local / "t"));
-            CHECK(s.log().find("conn 1 closed at Tclunk") != std::string::npos);
+            CHECK(s.log().find("conn 1 closed after Rrenameat") != std::string::npos);
         }
     }
 }
