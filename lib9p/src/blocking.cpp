@@ -165,8 +165,11 @@ result<Fid> BlockingClient::attach(const std::string& aname, const std::string& 
     client_->async_attach(aname, uname, n_uname, afid.number(), wa.handler());
     auto [aec, fid, qid] = wa.get();
     // diod answers EPERM both for a credential it cannot decode (another key, expired,
-    // replayed) and for one that carries another uid than n_uname.
-    if (aec) return fail(answered_by_server(aec) ? make_error_code(errc::auth_refused) : aec);
+    // replayed) and for one that carries another uid than n_uname. Other answers (a
+    // missing export, ...) are passed on as they are.
+    const bool refused = answered_by_server(aec) &&
+                         (aec == std::errc::operation_not_permitted || aec == std::errc::permission_denied);
+    if (aec) return fail(refused ? make_error_code(errc::auth_refused) : aec);
     return adopt(fid, qid);
 }
 
@@ -182,20 +185,6 @@ result<Fid> BlockingClient::walk(const Fid& from, const std::vector<std::string>
         Waiter<uint32_t, std::vector<Qid>> w;
         client_->async_walk(current ? current.number() : from.number(), std::move(part), w.handler());
         auto [ec, fid, qids] = w.get();
-        if (ec == std::errc::no_such_file_or_directory && n > 1) {
-            // A walk that stops early (diod answers a short Rwalk) says that a name could not
-            // be walked, not why: one name at a time, the server answers the failing one with
-            // its own errno (EACCES for a directory we may not search, ENOTDIR, ENOENT).
-            for (size_t k = i; k < i + n; ++k) {
-                Waiter<uint32_t, std::vector<Qid>> one;
-                client_->async_walk(current ? current.number() : from.number(), {names[k]}, one.handler());
-                auto [oec, ofid, oqids] = one.get();
-                if (oec) return fail(oec);
-                current = adopt(ofid, oqids.back());
-            }
-            i += n;
-            continue;
-        }
         if (ec) return fail(ec);
         current = adopt(fid, qids.empty() ? (current ? current.qid() : from.qid()) : qids.back());
         i += n;

@@ -8,7 +8,6 @@
 
 #include <cstdint>
 #include <string>
-#include <string_view>
 
 #include "lib9p/error.hpp"
 
@@ -19,8 +18,6 @@ namespace p9 {
 class Authenticator {
 public:
     virtual ~Authenticator() = default;
-    // The scheme's name, for messages ("MUNGE").
-    virtual std::string_view scheme() const = 0;
     // The uid the credentials carry (MUNGE: the uid of the process that asked munged).
     virtual uint32_t uid() const = 0;
     // A fresh credential, written as is to the auth fid.

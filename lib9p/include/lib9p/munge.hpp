@@ -21,7 +21,6 @@ public:
     // `socket`: munged's socket; empty for libmunge's default.
     explicit MungeAuthenticator(std::string socket = {});
 
-    std::string_view scheme() const override { return "MUNGE"; }
     uint32_t uid() const override;
     result<std::string> credential() override;
 
