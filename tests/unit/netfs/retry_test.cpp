@@ -178,7 +178,7 @@ TEST_CASE("when the adapter gives up (no key left), the stream fails with the ca
     CHECK(h.file->dirty_bytes() > 0);
 }
 
-TEST_CASE("an upload stream that cannot start fails the request; the data stays dirty") {
+TEST_CASE("an upload stream that cannot start fails the request, the data stays dirty") {
     Harness::Config c;
     Harness h(c);
     h.upload.begin_error = std::make_error_code(std::errc::permission_denied);

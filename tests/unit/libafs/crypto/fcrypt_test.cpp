@@ -100,7 +100,7 @@ TEST_CASE("the parity bits of the key do not matter") {
     CHECK(x == y);
 }
 
-TEST_CASE("PCBC: decrypt inverts encrypt for random keys, IVs and lengths; IV chains across pieces") {
+TEST_CASE("PCBC: decrypt inverts encrypt for random keys, IVs and lengths, IV chains across pieces") {
     for (uint64_t seed = 1; seed <= 50; ++seed) {
         auto material = testutil::random_bytes(16 + 8 * seed, seed);
         Key key = *Key::from_bytes(std::span(material).first(8));

@@ -114,7 +114,7 @@ TEST_CASE("a PING is answered with a PING_RESPONSE on the same call number, echo
     CHECK(out2[0].ack().reason_code() == AckReason::requested);
 }
 
-TEST_CASE("a peer ABORT fails the call with its code; others on the connection go on") {
+TEST_CASE("a peer ABORT fails the call with its code, others on the connection go on") {
     Harness t;
     auto conn = t.connect();
     auto a = t.call(conn, text("a"));

@@ -83,7 +83,7 @@ TEST_CASE("a callback call is received, answered, and acknowledged") {
     CHECK(t.e.stats().incoming_calls == 1);
 }
 
-TEST_CASE("an unknown opcode is aborted with RXGEN_OPCODE; an unknown service is refused") {
+TEST_CASE("an unknown opcode is aborted with RXGEN_OPCODE, an unknown service is refused") {
     Harness t;
     t.e.add_service(1, null_security());
     Caller fs{t};

@@ -89,7 +89,7 @@ TEST_CASE("an unanswered request is retransmitted with doubling timeouts, then t
     CHECK(t.e.stats().retransmissions == 3);
 }
 
-TEST_CASE("a waiting call pings every dead_time/6; answers keep it alive past the dead time") {
+TEST_CASE("a waiting call pings every dead_time/6, answers keep it alive past the dead time") {
     Harness t;  // dead time 12 s: a ping every 2 s
     auto conn = t.connect(1);
     auto call = t.call(conn, text("slow rpc"));

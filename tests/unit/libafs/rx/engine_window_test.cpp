@@ -89,7 +89,7 @@ TEST_CASE("a soft-acked packet the receiver later dropped is sent again") {
     CHECK(again[0].h.seq == 3);
 }
 
-TEST_CASE("reply packets reordered and duplicated are delivered once, in order; holes are NACKed") {
+TEST_CASE("reply packets reordered and duplicated are delivered once, in order, holes are NACKed") {
     Harness t;
     auto conn = t.connect();
     auto call = t.call(conn, text("fetch"));
@@ -165,7 +165,7 @@ TEST_CASE("a jumbogram reply is split and delivered") {
     CHECK(t.e.status(c2).readable == 0);
 }
 
-TEST_CASE("the advertised receive window bounds what we hold; reading opens it and says so") {
+TEST_CASE("the advertised receive window bounds what we hold, reading opens it and says so") {
     auto o = test_options();
     o.receive_window = 8;
     Harness t(o);

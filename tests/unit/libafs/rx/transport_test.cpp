@@ -183,7 +183,7 @@ std::vector<std::byte> op(uint32_t code, std::initializer_list<uint64_t> args = 
 
 }  // namespace
 
-TEST_CASE("transport: a call and its reply over loopback UDP; an unknown opcode aborts") {
+TEST_CASE("transport: a call and its reply over loopback UDP, an unknown opcode aborts") {
     Pair p;
     CHECK(p.client->local_endpoint().port() != 0);
     auto request = op(1, {42, 43});
@@ -273,7 +273,7 @@ TEST_CASE("transport: cancelling a read aborts the call at both ends") {
     CHECK(p.service.aborted == 1);
 }
 
-TEST_CASE("transport: no server: the call fails after the dead time; close fails pending calls") {
+TEST_CASE("transport: no server: the call fails after the dead time, close fails pending calls") {
     Loop loop;
     TransportOptions o;
     o.engine.dead_time = 600ms;

@@ -81,7 +81,7 @@ struct Name {
 
 }  // namespace
 
-TEST_CASE("integers are big-endian words; 64-bit ones send the high word first") {
+TEST_CASE("integers are big-endian words, 64-bit ones send the high word first") {
     CHECK(*xdr::encode(uint32_t{0x01020304}) == raw({1, 2, 3, 4}));
     CHECK(*xdr::encode(int32_t{-1}) == raw({0xff, 0xff, 0xff, 0xff}));
     CHECK(*xdr::encode(uint64_t{0x0102030405060708}) == raw({1, 2, 3, 4, 5, 6, 7, 8}));
