@@ -22,9 +22,7 @@ RxkadClient::RxkadClient(Token token, Level level, uint8_t security_index)
 RxkadClient::~RxkadClient() = default;
 
 std::string RxkadClient::describe() const {
-    std::string s = std::string("rxkad ") + to_string(level_);
-    if (!token_.principal().name.empty()) s += " as " + token_.principal().to_string();
-    return s + " (kvno " + std::to_string(token_.kvno()) + ")";
+    return std::string("rxkad ") + to_string(level_) + " as " + token_.describe();
 }
 
 std::unique_ptr<rx::ConnectionSecurity> RxkadClient::new_connection(const rx::ConnectionIdentity& id) {

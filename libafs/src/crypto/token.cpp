@@ -19,6 +19,7 @@ result<Token> Token::make(Principal who, const Key& session_key, int32_t kvno, s
 
 std::string Token::describe() const {
     std::string s = state_->who.name.empty() ? "unknown principal" : state_->who.to_string();
+    if (state_->kvno == kvno_kerberos5) return s + " (Kerberos 5)";
     return s + " (kvno " + std::to_string(state_->kvno) + ")";
 }
 

@@ -227,7 +227,7 @@ TEST_CASE("describe names the level, the principal and the key version") {
     CHECK(RxkadClient(bob(), Level::crypt).describe() == "rxkad crypt as bob@test.afs (kvno 4)");
     CHECK(RxkadClient(bob(), Level::clear).describe() == "rxkad clear as bob@test.afs (kvno 4)");
     auto anonymous = *Token::make({}, *Key::from_hex("0123456789abcdef"), 7, std::vector<std::byte>(40), 0, 1);
-    CHECK(RxkadClient(anonymous, Level::auth).describe() == "rxkad auth (kvno 7)");
+    CHECK(RxkadClient(anonymous, Level::auth).describe() == "rxkad auth as unknown principal (kvno 7)");
     CHECK(RxkadClient(bob(), Level::auth).index() == afs::rx::security_index_rxkad);
 }
 

@@ -114,7 +114,7 @@ TEST_CASE("tokens from elsewhere: any principal, ticket size limits") {
     std::vector<std::byte> ticket(300, std::byte{7});
     auto token = Token::make({}, *Key::from_hex("0123456789abcdef"), 256, ticket, 0, 0);
     REQUIRE(token);
-    CHECK(token->describe() == "unknown principal (kvno 256)");
+    CHECK(token->describe() == "unknown principal (Kerberos 5)");
     CHECK(Token::make({}, Key{}, 1, {}, 0, 1) == afs::fail(afs::errc::bad_ticket));
     CHECK(!Token::make({}, Key{}, 1, std::vector<std::byte>(max_ticket_size + 1), 0, 1));
     CHECK(Token::make({}, Key{}, 1, std::vector<std::byte>(max_ticket_size), 0, 1));
