@@ -94,6 +94,12 @@ std::string AfsRemote::afs_path(const std::string& path) const {
     return "/afs/" + where_.host + (path.empty() ? "" : "/" + path);
 }
 
+void AfsRemote::add_refusal_hint(std::string& message, std::error_code ec) const {
+    if (!afs::is_key_error(ec)) return;
+    const std::string hint = setup_.refusal_hint(afs::crypto::unix_now());
+    if (!hint.empty()) message += " (" + hint + ")";
+}
+
 template <class T, class Op>
 Result<T> AfsRemote::with_keys(Op&& op) {
     const auto& keys = setup_.keys;
@@ -130,6 +136,7 @@ tl::expected<std::optional<RemoteAttr>, std::error_code> AfsRemote::stat(const s
         }
         if (ec == std::errc::no_such_file_or_directory) return std::optional<RemoteAttr>{};
         stat_failure_ = node.error().message();
+        add_refusal_hint(stat_failure_, node.error().code);
         return tl::unexpected(ec);
     }
     RemoteAttr a;
@@ -206,8 +213,11 @@ tl::expected<uint64_t, Failure> AfsRemote::upload(Engine& engine, const std::str
     afs::client::CreateParams cp{target_mode(st.st_mode, options_.preserve), {}};
     auto file = with_keys<afs::client::CreateReply>(
         [&](const Identity& who) { return client_->create_file(who, tmp, cp); });
-    if (!file) return tl::unexpected(afs_failure("cannot upload '" + local + "' to " + dest + " (creating " + tmp_name +
-                                                     ")", file.error()));
+    if (!file) {
+        Failure f = afs_failure("cannot upload '" + local + "' to " + dest + " (creating " + tmp_name + ")", file.error());
+        add_refusal_hint(f.message, file.error().code);
+        return tl::unexpected(f);
+    }
     const size_t creator = preferred_key_;
 
     afs::netfs::WriteOptions wo;
@@ -249,6 +259,7 @@ tl::expected<uint64_t, Failure> AfsRemote::upload(Engine& engine, const std::str
         Failure f = failure("upload of '" + local + "' to " + dest + " failed", ec);
         // The backend's account names the file, the server and what every key got.
         if (!(*writer)->failure().empty()) f.message = "upload of '" + local + "' failed: " + (*writer)->failure();
+        add_refusal_hint(f.message, ec);
         return abandon(f);
     }
     if (cached) {
@@ -265,7 +276,11 @@ tl::expected<uint64_t, Failure> AfsRemote::upload(Engine& engine, const std::str
     }
     auto renamed = with_keys<afs::client::RenameReply>(
         [&](const Identity& who) { return client_->rename(who, tmp, final_path); });
-    if (!renamed) return abandon(afs_failure("cannot rename the upload into place at " + dest, renamed.error()));
+    if (!renamed) {
+        Failure f = afs_failure("cannot rename the upload into place at " + dest, renamed.error());
+        add_refusal_hint(f.message, renamed.error().code);
+        return abandon(f);
+    }
     engine.finish_cache(cached.get(), true, dest);
     return size;
 }
@@ -309,6 +324,7 @@ tl::expected<uint64_t, Failure> AfsRemote::download(Engine& engine, const std::s
         engine.finish_cache(cached.get(), true, from);
         Failure f = failure("download of " + from + " to '" + local.display + "' failed", got.error());
         if (!(*reader)->failure().empty()) f.message = "download of " + from + " failed: " + (*reader)->failure();
+        add_refusal_hint(f.message, got.error());
         return tl::unexpected(f);
     }
     LocalPartial::Finish fin;

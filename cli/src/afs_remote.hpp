@@ -46,6 +46,9 @@ public:
     std::string stats_text() const override;
 
 private:
+    // Appends what a user can do about a refusal (ec) of every key: kinit for an expired
+    // Kerberos ticket, or that netcp was anonymous for want of one.
+    void add_refusal_hint(std::string& message, std::error_code ec) const;
     AfsRemote(const Options& options, Location where, AfsSetup setup,
               std::unique_ptr<afs::client::BlockingClient> client);
 

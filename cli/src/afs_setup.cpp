@@ -1,11 +1,14 @@
 #include "afs_setup.hpp"
 
 #include <chrono>
+#include <ctime>
+#include <optional>
 #include <filesystem>
 
 #include "exit_codes.hpp"
 #include "libafs/crypto/keyfile.hpp"
 #include "libafs/crypto/token.hpp"
+#include "libafs/krb5/service_ticket.hpp"
 
 namespace netcp {
 
@@ -54,6 +57,15 @@ tl::expected<afs::client::CellConfig, Failure> find_cell(const Options& o, const
                                                        " (or give its VL server with --vlserver)"});
 }
 
+std::string utc_time(uint32_t t) {
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return buf;
+}
+
 afs::crypto::Level level_of(Options::Security s) {
     switch (s) {
         case Options::Security::clear: return afs::crypto::Level::clear;
@@ -65,37 +77,100 @@ afs::crypto::Level level_of(Options::Security s) {
 
 }  // namespace
 
+std::string AfsSetup::refusal_hint(uint32_t now) const {
+    std::string hint;
+    auto add = [&](const std::string& s) { hint += (hint.empty() ? "" : "; ") + s; };
+    for (const auto& k : kerberos) {
+        if (k.end > now) continue;
+        add("the Kerberos ticket of " + k.client + " expired at " + utc_time(k.end) +
+            (k.from_cache ? ": run kinit " + k.client + " and copy again" : ""));
+    }
+    if (!anonymous_because.empty() && keys.size() == 1)
+        add("netcp spoke anonymously (system:anyuser): " + anonymous_because);
+    return hint;
+}
+
 tl::expected<AfsSetup, Failure> afs_setup(const Options& o, const std::string& cell) {
     AfsSetup s;
+    if (o.auth == Options::Auth::munge)
+        return tl::unexpected(Failure{exit_usage, "--auth munge is for 9P servers; an AFS cell takes Kerberos 5 "
+                                                  "(--auth krb5, or auto) or anonymous access (--auth none)"});
     auto c = find_cell(o, cell, s.vl_source);
     if (!c) return tl::unexpected(c.error());
     s.cell = std::move(*c);
-    if (o.localauth_keyfile.empty()) {
+    const auto level = level_of(o.security);
+    if (o.auth == Options::Auth::none) {
         s.keys.push_back(afs::client::anonymous());  // rxnull: system:anyuser's rights
         return s;
     }
-    auto keyfile = afs::crypto::KeyFile::load(o.localauth_keyfile);
-    if (!keyfile)
-        return tl::unexpected(Failure{exit_usage, "cannot read the KeyFile '" + o.localauth_keyfile +
-                                                      "' (--localauth): " + keyfile.error().message()});
-    const auto level = level_of(o.security);
-    if (o.users.empty()) {
-        // As OpenAFS's -localauth: the cell's superuser "afs".
-        auto t = afs::crypto::mint_localauth_token(*keyfile);
-        if (!t)
-            return tl::unexpected(Failure{exit_usage, "cannot mint a ticket from the KeyFile '" + o.localauth_keyfile +
-                                                          "': " + t.error().message()});
-        s.keys.push_back(afs::client::rxkad(*t, level));
+    const afs::krb5::Request request{cell, o.realm};
+    auto add_kerberos = [&](const afs::krb5::Source& source) -> std::optional<Failure> {
+        auto cred = afs::krb5::get_credential(source, request);
+        if (!cred) return Failure{exit_connection, "cannot authenticate to the cell " + cell + ": " + cred.error().message};
+        s.kerberos.push_back({s.keys.size(), cred->client, cred->token.end(), source.kind == afs::krb5::Source::Kind::ccache});
+        s.keys.push_back(afs::client::rxkad(cred->token, level));
+        return std::nullopt;
+    };
+
+    if (!o.afs_identities.empty() || !o.localauth_keyfile.empty()) {
+        std::optional<afs::crypto::KeyFile> keyfile;
+        if (!o.localauth_keyfile.empty()) {
+            auto k = afs::crypto::KeyFile::load(o.localauth_keyfile);
+            if (!k)
+                return tl::unexpected(Failure{exit_usage, "cannot read the KeyFile '" + o.localauth_keyfile +
+                                                              "' (--localauth): " + k.error().message()});
+            keyfile = std::move(*k);
+        }
+        for (const auto& id : o.afs_identities) {
+            using Kind = Options::AfsIdentity::Kind;
+            if (id.kind == Kind::localauth_user) {
+                auto t = afs::crypto::mint_token(*keyfile, afs::crypto::Principal(id.name), ticket_lifetime);
+                if (!t)
+                    return tl::unexpected(Failure{exit_usage, "cannot mint a ticket for user '" + id.name +
+                                                                  "' from the KeyFile '" + o.localauth_keyfile +
+                                                                  "': " + t.error().message()});
+                s.keys.push_back(afs::client::rxkad(*t, level));
+                continue;
+            }
+            afs::krb5::Source source;
+            if (id.kind == Kind::ccache) {
+                source.ccache = id.name;
+            } else {
+                source.kind = afs::krb5::Source::Kind::keytab;
+                source.keytab = o.keytab;
+                source.principal = id.name;
+            }
+            if (auto f = add_kerberos(source)) return tl::unexpected(*f);
+        }
+        if (keyfile && o.users.empty()) {
+            // As OpenAFS's -localauth: the cell's superuser "afs".
+            auto t = afs::crypto::mint_localauth_token(*keyfile);
+            if (!t)
+                return tl::unexpected(Failure{exit_usage, "cannot mint a ticket from the KeyFile '" +
+                                                              o.localauth_keyfile + "': " + t.error().message()});
+            s.keys.push_back(afs::client::rxkad(*t, level));
+        }
         return s;
     }
-    for (const auto& user : o.users) {
-        auto t = afs::crypto::mint_token(*keyfile, afs::crypto::Principal(user), ticket_lifetime);
-        if (!t)
-            return tl::unexpected(Failure{exit_usage, "cannot mint a ticket for user '" + user + "' from the KeyFile '" +
-                                                          o.localauth_keyfile + "': " + t.error().message()});
-        s.keys.push_back(afs::client::rxkad(*t, level));
+
+    // Nothing given: the user's Kerberos ticket, as aklog would find it.
+    auto cred = afs::krb5::get_credential(afs::krb5::Source{}, request);
+    if (cred) {
+        s.kerberos.push_back({0, cred->client, cred->token.end(), true});
+        s.keys.push_back(afs::client::rxkad(cred->token, level));
+        return s;
     }
-    return s;
+    // auto: without a ticket, or with tickets of a realm that serves no such cell (a user of
+    // another cell reading a public one), speak anonymously and say so if refused. An
+    // expired ticket or an unreachable KDC is an error: the user meant to be someone.
+    using FailureKind = afs::krb5::Failure::Kind;
+    if (o.auth == Options::Auth::automatic &&
+        (cred.error().kind == FailureKind::no_credentials || cred.error().kind == FailureKind::no_service)) {
+        s.anonymous_because = cred.error().message;
+        s.keys.push_back(afs::client::anonymous());
+        return s;
+    }
+    return tl::unexpected(Failure{exit_connection, "cannot authenticate to the cell " + cell + ": " + cred.error().message});
 }
 
 }  // namespace netcp

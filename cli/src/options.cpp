@@ -28,6 +28,10 @@ Examples:
   for bob from the cell's KeyFile:
     netcp --vlserver afsdb1.example.org --localauth /etc/openafs/server/KeyFile \
           --user bob ./data.bin afs://example.org/proj/data.bin
+  After kinit, netcp authenticates with your Kerberos ticket by itself; a cron
+  job can use a keytab instead (its own tickets, your cache untouched):
+    kinit alice@EXAMPLE.ORG && netcp ./data.bin afs://example.org/home/alice/
+    netcp --keytab /etc/backup.keytab --principal backup ./db.dump afs://example.org/backups/
   Try several keys in turn (the first the fileserver accepts is used), and
   read anonymously (rxnull) with the VL server from a CellServDB file:
     netcp --localauth KeyFile --user alice --user bob -r ./tree afs://example.org/proj/
@@ -126,9 +130,11 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     app.add_option("--uid", o.uid, "Numeric uid to attach as (default: the current uid)")
         ->envname("NETCP_UID")->group(conn);
     std::string auth = "auto";
-    app.add_option("--auth", auth, "Authentication: auto (MUNGE when the server asks for it), munge (always; "
-                                   "fail if the server does not ask), none (never)")
-        ->envname("NETCP_AUTH")->check(CLI::IsMember({"auto", "munge", "none"}))->capture_default_str()
+    app.add_option("--auth", auth, "Authentication: auto (9P: MUNGE when the server asks for it; AFS: the "
+                                   "identities given, else Kerberos when the credential cache holds a ticket, else "
+                                   "anonymous), munge (9P, always; fail if the server does not ask), krb5 (AFS: "
+                                   "Kerberos 5 only; fail without a ticket), none (never: anonymous)")
+        ->envname("NETCP_AUTH")->check(CLI::IsMember({"auto", "munge", "krb5", "none"}))->capture_default_str()
         ->group(conn);
     app.add_option("--munge-socket", o.munge_socket, "munged's socket, to get MUNGE credentials from "
                                                      "(default: /run/munge/munge.socket.2)")
@@ -148,11 +154,26 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
         ->envname("NETCP_VLSERVER")->group(afs);
     app.add_option("--cellservdb", o.cellservdb, "Find the cell's VL servers in this CellServDB file")
         ->envname("NETCP_CELLSERVDB")->type_name("FILE")->group(afs);
+    std::vector<std::string> ccaches, principals;
+    auto* ccache_opt = app.add_option("--ccache", ccaches, "A Kerberos 5 identity from this credential cache "
+                                                         "(e.g. FILE:/tmp/krb5cc_1000); repeat for several, tried in "
+                                                         "the order given (default: KRB5CCNAME's or the system's "
+                                                         "cache, when it holds a ticket)")
+        ->type_name("NAME")->allow_extra_args(false)->group(afs);
+    app.add_option("--keytab", o.keytab, "Kerberos keytab to take the --principal identities from (scripts, cron "
+                                         "jobs: the user's credential cache is not touched)")
+        ->envname("NETCP_KEYTAB")->type_name("FILE")->group(afs);
+    auto* principal_opt = app.add_option("--principal", principals, "With --keytab: a Kerberos 5 identity for this "
+                                                                    "principal; repeat for several")
+        ->type_name("NAME")->allow_extra_args(false)->group(afs);
+    app.add_option("--realm", o.realm, "The cell's Kerberos realm (default: krb5.conf's domain_realm for the cell "
+                                       "name, else the cell name in upper case)")
+        ->envname("NETCP_REALM")->group(afs);
     app.add_option("--localauth", o.localauth_keyfile, "Mint rxkad tickets from the cell's KeyFile, as "
-                                                       "OpenAFS's -localauth (default identity: anonymous)")
+                                                       "OpenAFS's -localauth")
         ->envname("NETCP_LOCALAUTH")->type_name("KEYFILE")->group(afs);
-    app.add_option("--user", o.users, "With --localauth: a key for this user; repeat to give several, tried "
-                                      "in order (default: the superuser \"afs\")")
+    auto* user_opt = app.add_option("--user", o.users, "With --localauth: a key for this user; repeat to give several, "
+                                                       "tried in order (default: the superuser \"afs\")")
         ->type_name("NAME")->allow_extra_args(false)->group(afs);  // one name per --user, not the operands
     std::string security = "crypt";
     app.add_option("--security", security, "rxkad level of the keys: clear, auth (checksummed) or crypt")
@@ -186,7 +207,37 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     o.security = security == "clear" ? Options::Security::clear
                  : security == "auth" ? Options::Security::auth
                                       : Options::Security::crypt;
-    o.auth = auth == "munge" ? Options::Auth::munge : auth == "none" ? Options::Auth::none : Options::Auth::automatic;
+    o.auth = auth == "munge"  ? Options::Auth::munge
+             : auth == "krb5" ? Options::Auth::krb5
+             : auth == "none" ? Options::Auth::none
+                              : Options::Auth::automatic;
+    if (!principals.empty() && o.keytab.empty()) {
+        std::fprintf(stderr, "netcp: --principal needs --keytab FILE: netcp gets that principal's tickets from the "
+                             "keytab (for a credential cache from kinit, use --ccache)\n");
+        return {std::nullopt, std::nullopt, exit_usage};
+    }
+    if (!o.keytab.empty() && principals.empty()) {
+        std::fprintf(stderr, "netcp: --keytab needs --principal NAME: which of the keytab's principals to use\n");
+        return {std::nullopt, std::nullopt, exit_usage};
+    }
+    if (o.auth == Options::Auth::none && (!ccaches.empty() || !principals.empty() || !o.localauth_keyfile.empty())) {
+        std::fprintf(stderr, "netcp: --auth none (anonymous) contradicts the identities given (--ccache, "
+                             "--principal, --localauth)\n");
+        return {std::nullopt, std::nullopt, exit_usage};
+    }
+    // The identities in the order they were given: that is the order they are tried in.
+    {
+        size_t next_ccache = 0, next_principal = 0, next_user = 0;
+        for (const CLI::Option* opt : app.parse_order()) {
+            using Kind = Options::AfsIdentity::Kind;
+            if (opt == ccache_opt && next_ccache < ccaches.size())
+                o.afs_identities.push_back({Kind::ccache, ccaches[next_ccache++]});
+            else if (opt == principal_opt && next_principal < principals.size())
+                o.afs_identities.push_back({Kind::keytab_principal, principals[next_principal++]});
+            else if (opt == user_opt && next_user < o.users.size())
+                o.afs_identities.push_back({Kind::localauth_user, o.users[next_user++]});
+        }
+    }
     o.write_mode = direct ? Options::WriteMode::direct
                    : write_through ? Options::WriteMode::write_through
                    : raw ? Options::WriteMode::raw_pipeline

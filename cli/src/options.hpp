@@ -30,8 +30,10 @@ struct Options {
     std::string unix_socket;            // connect here instead of HOST:PORT
     std::string uname;                  // user name sent in Tattach
     std::optional<uint32_t> uid;        // numeric uid sent in Tattach
-    // Authentication (Tauth): automatic authenticates with MUNGE when the server asks.
-    enum class Auth { automatic, munge, none };
+    // Authentication. 9P (Tauth): automatic authenticates with MUNGE when the server asks.
+    // AFS: automatic uses the identities given, else the Kerberos credential cache when it
+    // holds a ticket, else anonymous; krb5 insists on Kerberos; none is anonymous.
+    enum class Auth { automatic, munge, krb5, none };
     Auth auth = Auth::automatic;
     std::string munge_socket;           // munged's socket (empty: libmunge's default)
     uint32_t msize = 1u << 20;          // cap on the negotiated msize
@@ -43,6 +45,15 @@ struct Options {
     std::string cellservdb;             // or a CellServDB file naming it
     std::string localauth_keyfile;      // mint tickets from this KeyFile (as OpenAFS's -localauth)
     std::vector<std::string> users;     // one key per user, tried in this order; none: the KeyFile's "afs"
+    std::string keytab;                 // Kerberos keytab for the --principal identities
+    std::string realm;                  // the cell's Kerberos realm (empty: domain_realm, else CELL upper-cased)
+    // The AFS identities given, in command-line order; tried in this order.
+    struct AfsIdentity {
+        enum class Kind { ccache, keytab_principal, localauth_user };
+        Kind kind;
+        std::string name;  // the ccache name, the principal, the user
+    };
+    std::vector<AfsIdentity> afs_identities;
     enum class Security { clear, auth, crypt };
     Security security = Security::crypt;  // rxkad level of the minted keys
 };

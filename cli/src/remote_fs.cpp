@@ -60,6 +60,9 @@ auto RemoteFs::reconnecting(Op&& op) -> decltype(op()) {
 }
 
 tl::expected<std::unique_ptr<RemoteFs>, Failure> RemoteFs::open(const Options& options, const Location& loc) {
+    if (options.auth == Options::Auth::krb5)
+        return tl::unexpected(Failure{exit_usage, "--auth krb5 is for AFS cells; 9P servers authenticate with MUNGE "
+                                                  "(--auth munge, or auto)"});
     p9::Endpoint ep = options.unix_socket.empty() ? p9::Endpoint::tcp(loc.host, loc.port)
                                                   : p9::Endpoint::unix_socket(options.unix_socket);
     if (!ep.is_unix() && ep.host.empty())

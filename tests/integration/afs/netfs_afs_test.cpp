@@ -6,7 +6,9 @@
 //    the key that worked;
 //  - every key refused: flush fails with the server's error, the backend's message names the
 //    file and every key, and nothing is reported written;
-//  - a ticket that expires in the middle of an upload: the fresh key takes over;
+//  - a ticket that expires in the middle of an upload: the fresh key takes over; the same
+//    with Kerberos 5 tickets from the cell's KDC (a short kinit, then a keytab), and with no
+//    other key: a clear error, nothing reported written;
 //  - 256 MiB buffered and direct, up and down, with identical SHA-256 (smaller under
 //    sanitizers, or NETCP_AFS_NETFS_MIB);
 //  - the volume taken offline mid-upload: the budget shrinks, the upload completes;
@@ -23,6 +25,7 @@
 #include <thread>
 
 #include "afs_cell.hpp"
+#include "libafs/krb5/service_ticket.hpp"
 #include "libafs/netfs/read_backend.hpp"
 #include "libafs/netfs/remote_file.hpp"
 #include "libafs/netfs/write_backend.hpp"
@@ -300,6 +303,93 @@ TEST_CASE("every key refused: flush fails with a clear error naming them, nothin
     REQUIRE_MESSAGE(st, st.error().message());
     CHECK(st->status.length() == 0);
     REQUIRE(t.client->remove_file(bob, path));
+}
+
+namespace {
+
+// A Kerberos 5 ticket of alice's from the cell's KDC, `lifetime` long ("20s"; "" = the
+// realm's default), from a fresh credential cache in `dir`.
+crypto::Token kerberos_ticket(const AfsCell& cell, const std::string& dir, const std::string& name,
+                              const std::string& lifetime) {
+    const std::string cache = "FILE:" + dir + "/" + name;
+    const std::string env = "KRB5_CONFIG=" + testutil::shell_quote(cell["AFS_KRB5_CONFIG"]) +
+                            " KRB5CCNAME=" + testutil::shell_quote(cache);
+    auto r = testutil::run(env + " kinit " + (lifetime.empty() ? "" : "-l " + lifetime) + " -k -t " +
+                           testutil::shell_quote(cell["AFS_KRB5_USERS_KEYTAB"]) + " alice 2>&1");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    ::setenv("KRB5_CONFIG", cell["AFS_KRB5_CONFIG"].c_str(), 1);
+    auto cred = krb5::get_credential({krb5::Source::Kind::ccache, cache, {}, {}}, {cell.cell, ""});
+    REQUIRE_MESSAGE(cred, cred.error().message);
+    return cred->token;
+}
+
+// Writes the first half of a 32 MiB pattern before `token` ends and the second after; returns
+// the writer's flush result. `keys` must start with the identity built on `token`.
+std::error_code upload_across_expiry(Cell& t, AfsWriteBackend& w, const crypto::Token& token, uint64_t seed) {
+    const uint64_t half = 16 * MiB;
+    ::netfs::FileOptions fo = upload_options(w);
+    fo.dirty_background = 1 * MiB;
+    ::netfs::File file(t.ctx, fo);
+    write_pattern(file, seed, 0, half);
+    const bool sent = testutil::wait_until(
+        [&] {
+            file.writeback_background();
+            return w.stats().bytes >= half;
+        },
+        static_cast<double>(token.end() - crypto::unix_now()) - 1);
+    REQUIRE_MESSAGE(sent, "the first half did not reach the server before the ticket ended: " << w.stats().to_string());
+    while (crypto::unix_now() <= token.end()) std::this_thread::sleep_for(100ms);
+    write_pattern(file, seed, half, 2 * half);
+    return file.flush();
+}
+
+}  // namespace
+
+TEST_CASE("a Kerberos 5 ticket that expires in the middle of an upload: the next identity takes over") {
+    Cell t;
+    testutil::TempDir tmp("netcp-krb5-expiry");
+    const auto short_token = kerberos_ticket(t.cell, tmp.path().string(), "short", "12s");
+    REQUIRE(short_token.kvno() == crypto::kvno_kerberos5);
+    REQUIRE(short_token.end() <= crypto::unix_now() + 13);
+    const auto short_lived = rxkad(short_token, crypto::Level::clear);
+    const auto fresh = rxkad(kerberos_ticket(t.cell, tmp.path().string(), "fresh", ""), crypto::Level::clear);
+    const std::string dir = t.cell["AFS_ALICE_ONLY_DIR"];
+
+    SUBCASE("a second identity: writeback switches to it and the file lands whole") {
+        const std::vector<Identity> keys{short_lived, fresh};
+        const std::string path = dir + "/" + AfsCell::unique_name("k5expiry");
+        const RemoteFile f = created(*t.client, keys, path);
+        CHECK(f.key == 0);
+        auto w = writer(*t.client, f, keys);
+        w->prefer_key(f.key);
+        const auto ec = upload_across_expiry(t, *w, short_token, 5);
+        REQUIRE_MESSAGE(!ec, ec.message() << ": " << w->failure());
+        const auto s = w->stats();
+        MESSAGE(s.to_string());
+        MESSAGE("the expired Kerberos ticket was refused with: " << s.keys[0].refusal.message());
+        CHECK(s.keys[0].bytes == 16 * MiB);
+        CHECK(s.keys[0].refused >= 1);
+        CHECK(is_key_error(s.keys[0].refusal));
+        CHECK(s.keys[1].bytes == 16 * MiB);
+        CHECK(w->key_in_use() == 1);
+        auto r = reader(*t.client, f, {fresh});
+        CHECK(download_sha(t.ctx, *r, 32 * MiB) == pattern_sha(5, 32 * MiB));
+        REQUIRE(t.client->remove_file(fresh, path));
+    }
+    SUBCASE("no other identity: the flush fails naming the expired ticket's principal") {
+        const std::vector<Identity> keys{short_lived};
+        const std::string path = dir + "/" + AfsCell::unique_name("k5alone");
+        const RemoteFile f = created(*t.client, keys, path);
+        auto w = writer(*t.client, f, keys);
+        const auto ec = upload_across_expiry(t, *w, short_token, 6);
+        REQUIRE(ec);
+        MESSAGE(w->failure());
+        CHECK(is_key_error(ec));
+        CHECK(w->failure().find("alice@TEST.AFS (Kerberos 5)") != std::string::npos);
+        CHECK(w->stats().keys[0].bytes == 16 * MiB);
+        CHECK(w->stats().keys_exhausted >= 1);
+        REQUIRE(t.client->remove_file(fresh, path));
+    }
 }
 
 TEST_CASE("a ticket that expires in the middle of an upload: the fresh key takes over") {
