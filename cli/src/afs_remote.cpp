@@ -100,6 +100,13 @@ void AfsRemote::add_refusal_hint(std::string& message, std::error_code ec) const
     if (!hint.empty()) message += " (" + hint + ")";
 }
 
+afs::client::Identity AfsRemote::renew_key(size_t k) {
+    std::lock_guard lock(renew_mu_);
+    auto fresh = setup_.renew(k, afs::crypto::unix_now());
+    if (fresh) ++key_renewals_;
+    return fresh;
+}
+
 template <class T, class Op>
 Result<T> AfsRemote::with_keys(Op&& op) {
     const auto& keys = setup_.keys;
@@ -108,6 +115,11 @@ Result<T> AfsRemote::with_keys(Op&& op) {
     for (size_t i = 0; i < keys.size(); ++i) {
         const size_t k = (preferred_key_ + i) % keys.size();
         Result<T> r = op(keys[k]);
+        // A Kerberos ticket that ended is renewed from its keytab or cache, and the same
+        // principal tries again.
+        if (!r && afs::is_key_error(r.error().code)) {
+            if (auto fresh = renew_key(k)) r = op(fresh);
+        }
         if (r || !afs::is_key_error(r.error().code)) {
             if (r) preferred_key_ = k;
             return r;
@@ -225,6 +237,7 @@ tl::expected<uint64_t, Failure> AfsRemote::upload(Engine& engine, const std::str
     wo.file_length = size;  // every store says so: stores landing out of order never cut each other
     wo.fsync = options_.fsync;
     wo.name = dest;
+    wo.renew_key = [this](size_t k) { return renew_key(k); };  // the writer's keys are setup_.keys, in order
     if (options_.preserve) wo.mtime = static_cast<uint32_t>(st.st_mtim.tv_sec);
     auto writer = afs::netfs::AfsWriteBackend::create(client_->client(), file->file, setup_.keys, wo);
     if (!writer) return tl::unexpected(failure("cannot upload to " + dest, writer.error()));
@@ -368,9 +381,11 @@ void AfsRemote::add_read_stats(const afs::netfs::AfsReadStats& s) {
 
 std::string AfsRemote::stats_text() const {
     // key=value, so that scripts (and our tests) can check what AFS answered.
+    std::lock_guard lock(renew_mu_);
     std::ostringstream os;
     os << "afs: stores=" << writes_.stores << " stored=" << writes_.stored << " store_bytes=" << writes_.bytes
        << " refused=" << writes_.refused << " key_switches=" << writes_.key_switches
+       << " key_renewals=" << key_renewals_
        << " keys_exhausted=" << writes_.keys_exhausted << " busy=" << writes_.busy
        << " congestion=" << writes_.congestion << " fetches=" << reads_.fetches << " fetch_bytes=" << reads_.bytes
        << " fetch_refused=" << reads_.refused << " lookup_refused=" << op_refused_ << "\n";

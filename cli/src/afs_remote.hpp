@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,9 @@ private:
     // Appends what a user can do about a refusal (ec) of every key: kinit for an expired
     // Kerberos ticket, or that netcp was anonymous for want of one.
     void add_refusal_hint(std::string& message, std::error_code ec) const;
+    // Key k with a fresh Kerberos ticket when its ticket ended (AfsSetup::renew); null if
+    // not. Called from the main thread and from the write engine's retry pass.
+    afs::client::Identity renew_key(size_t k);
     AfsRemote(const Options& options, Location where, AfsSetup setup,
               std::unique_ptr<afs::client::BlockingClient> client);
 
@@ -65,6 +69,8 @@ private:
     AfsSetup setup_;
     std::unique_ptr<afs::client::BlockingClient> client_;
     size_t preferred_key_ = 0;
+    mutable std::mutex renew_mu_;  // serialises AfsSetup::renew (main thread, retry pass)
+    uint64_t key_renewals_ = 0;    // under renew_mu_
 
     // --stats: what AFS answered, over the whole run.
     struct KeyTotals {

@@ -90,6 +90,20 @@ std::string AfsSetup::refusal_hint(uint32_t now) const {
     return hint;
 }
 
+afs::client::Identity AfsSetup::renew(size_t k, uint32_t now) {
+    constexpr uint32_t margin = 60;  // a ticket this close to its end is as good as ended
+    for (auto& kk : kerberos) {
+        if (kk.key != k) continue;
+        if (kk.end > now + margin) return nullptr;  // still valid: the refusal was the ACL's
+        auto cred = afs::krb5::get_credential(kk.source, krb5_request);
+        if (!cred || cred->token.end() <= kk.end || cred->token.expired()) return nullptr;
+        kk.end = cred->token.end();
+        keys[k] = afs::client::rxkad(cred->token, level);
+        return keys[k];
+    }
+    return nullptr;
+}
+
 tl::expected<AfsSetup, Failure> afs_setup(const Options& o, const std::string& cell) {
     AfsSetup s;
     if (o.auth == Options::Auth::munge)
@@ -99,15 +113,18 @@ tl::expected<AfsSetup, Failure> afs_setup(const Options& o, const std::string& c
     if (!c) return tl::unexpected(c.error());
     s.cell = std::move(*c);
     const auto level = level_of(o.security);
+    s.level = level;
     if (o.auth == Options::Auth::none) {
         s.keys.push_back(afs::client::anonymous());  // rxnull: system:anyuser's rights
         return s;
     }
     const afs::krb5::Request request{cell, o.realm};
+    s.krb5_request = request;
     auto add_kerberos = [&](const afs::krb5::Source& source) -> std::optional<Failure> {
         auto cred = afs::krb5::get_credential(source, request);
         if (!cred) return Failure{exit_connection, "cannot authenticate to the cell " + cell + ": " + cred.error().message};
-        s.kerberos.push_back({s.keys.size(), cred->client, cred->token.end(), source.kind == afs::krb5::Source::Kind::ccache});
+        s.kerberos.push_back(
+            {s.keys.size(), cred->client, cred->token.end(), source.kind == afs::krb5::Source::Kind::ccache, source});
         s.keys.push_back(afs::client::rxkad(cred->token, level));
         return std::nullopt;
     };
@@ -156,7 +173,7 @@ tl::expected<AfsSetup, Failure> afs_setup(const Options& o, const std::string& c
     // Nothing given: the user's Kerberos ticket, as aklog would find it.
     auto cred = afs::krb5::get_credential(afs::krb5::Source{}, request);
     if (cred) {
-        s.kerberos.push_back({0, cred->client, cred->token.end(), true});
+        s.kerberos.push_back({0, cred->client, cred->token.end(), true, afs::krb5::Source{}});
         s.keys.push_back(afs::client::rxkad(cred->token, level));
         return s;
     }

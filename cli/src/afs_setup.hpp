@@ -11,6 +11,7 @@
 #include <tl/expected.hpp>
 
 #include "libafs/client/client.hpp"
+#include "libafs/krb5/service_ticket.hpp"
 #include "options.hpp"
 #include "report.hpp"
 
@@ -26,8 +27,16 @@ struct AfsSetup {
         std::string client;   // "alice@EXAMPLE.ORG"
         uint32_t end = 0;     // the ticket's end, Unix seconds
         bool from_cache = false;
+        afs::krb5::Source source;  // where a fresh ticket comes from
     };
     std::vector<KerberosKey> kerberos;
+    afs::krb5::Request krb5_request;              // the cell and realm tickets are for
+    afs::crypto::Level level = afs::crypto::Level::crypt;
+
+    // Key k again with a fresh ticket, if it is a Kerberos key whose ticket has ended (or
+    // ends within a minute) and its source has a later one: a keytab always does, a cache
+    // once the user ran kinit (or k5start renewed it). Replaces keys[k]; null otherwise.
+    afs::client::Identity renew(size_t k, uint32_t now);
     std::string anonymous_because;  // set when netcp fell back to anonymous: no Kerberos ticket
 
     // A hint for a refusal of every key at `now`: an expired Kerberos ticket (run kinit), or

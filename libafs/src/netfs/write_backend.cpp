@@ -196,6 +196,7 @@ void AfsWriteBackend::stored(::netfs::Subrequest& sreq, const Issued& call, std:
                 ++stats_.stored;
                 stats_.bytes += call.want;
                 stats_.keys[call.key].bytes += call.want;
+                renewed_ &= ~bit(call.key);  // a renewed key that works may be renewed again later
                 if (!last_status_ || reply.status.data_version() > last_status_->data_version())
                     last_status_ = reply.status;
                 // More than one attempt: the client waited out a busy volume (or found a
@@ -247,8 +248,28 @@ void AfsWriteBackend::stored(::netfs::Subrequest& sreq, const Issued& call, std:
     else sreq.terminate(call.want);
 }
 
-::netfs::RetryDecision AfsWriteBackend::retry_request(::netfs::WriteRequest& req, uint8_t, std::error_code cause) {
+std::vector<client::Identity> AfsWriteBackend::keys() const {
     std::lock_guard lock(mu_);
+    return keys_;
+}
+
+::netfs::RetryDecision AfsWriteBackend::retry_request(::netfs::WriteRequest& req, uint8_t, std::error_code cause) {
+    std::unique_lock lock(mu_);
+    if (was_refused(req) && options_.renew_key && !(renewed_ & bit(key_of(req)))) {
+        // An expired ticket is better renewed than abandoned: the same principal goes on.
+        const size_t k = key_of(req);
+        renewed_ |= bit(k);
+        lock.unlock();
+        client::Identity fresh = options_.renew_key(k);
+        lock.lock();
+        if (fresh) {
+            keys_[k] = std::move(fresh);
+            stats_.keys[k].identity = client::describe(keys_[k]);
+            ++stats_.key_renewals;
+            set_key(req, k);  // clears the refused flag: the same key again
+            return ::netfs::RetryDecision::retry;
+        }
+    }
     if (was_refused(req)) {
         const size_t refused = key_of(req);
         const uint64_t tried = tried_of(req) | bit(refused);

@@ -14,7 +14,8 @@ std::string plural(uint64_t n, const char* one, const char* many) {
 std::string AfsWriteStats::to_string() const {
     std::string out = "afs: " + plural(stores, "store", "stores") + " (" + std::to_string(stored) + " ok, " +
                       std::to_string(bytes) + " bytes), " + std::to_string(refused) + " refused, " +
-                      plural(key_switches, "key switch", "key switches") + ", " + std::to_string(busy) + " busy, " +
+                      plural(key_switches, "key switch", "key switches") + ", " +
+                      plural(key_renewals, "key renewal", "key renewals") + ", " + std::to_string(busy) + " busy, " +
                       std::to_string(moved) + " moved, " + std::to_string(congestion) + " congestion, " +
                       std::to_string(failed) + " failed; budget " + std::to_string(budget_calls) + " x " +
                       std::to_string(budget_call_bytes) + " bytes (max " + std::to_string(budget_max_calls) +

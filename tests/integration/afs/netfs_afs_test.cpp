@@ -376,6 +376,34 @@ TEST_CASE("a Kerberos 5 ticket that expires in the middle of an upload: the next
         CHECK(download_sha(t.ctx, *r, 32 * MiB) == pattern_sha(5, 32 * MiB));
         REQUIRE(t.client->remove_file(fresh, path));
     }
+    SUBCASE("no other identity, but a keytab to renew from: the same principal goes on") {
+        const std::vector<Identity> keys{short_lived};
+        const std::string path = dir + "/" + AfsCell::unique_name("k5renew");
+        const RemoteFile f = created(*t.client, keys, path);
+        size_t asked = 0;
+        afs::netfs::WriteOptions wo;
+        wo.renew_key = [&](size_t k) -> Identity {
+            ++asked;
+            CHECK(k == 0);
+            auto cred = krb5::get_credential(
+                {krb5::Source::Kind::keytab, {}, t.cell["AFS_KRB5_USERS_KEYTAB"], "alice"}, {t.cell.cell, ""});
+            REQUIRE_MESSAGE(cred, cred.error().message);
+            return rxkad(cred->token, crypto::Level::clear);
+        };
+        auto w = writer(*t.client, f, keys, wo);
+        const auto ec = upload_across_expiry(t, *w, short_token, 7);
+        REQUIRE_MESSAGE(!ec, ec.message() << ": " << w->failure());
+        const auto s = w->stats();
+        MESSAGE(s.to_string());
+        CHECK(asked == 1);
+        CHECK(s.key_renewals == 1);
+        CHECK(s.key_switches == 0);
+        CHECK(s.keys[0].bytes == 32 * MiB);
+        CHECK_FALSE(w->keys()[0].get() == short_lived.get());
+        auto r = reader(*t.client, f, {fresh});
+        CHECK(download_sha(t.ctx, *r, 32 * MiB) == pattern_sha(7, 32 * MiB));
+        REQUIRE(t.client->remove_file(fresh, path));
+    }
     SUBCASE("no other identity: the flush fails naming the expired ticket's principal") {
         const std::vector<Identity> keys{short_lived};
         const std::string path = dir + "/" + AfsCell::unique_name("k5alone");

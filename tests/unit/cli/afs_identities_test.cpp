@@ -50,8 +50,8 @@ TEST_CASE("identity combinations that cannot work are usage errors") {
 TEST_CASE("the refusal hint: an expired Kerberos ticket says kinit, an anonymous fallback says why") {
     AfsSetup s;
     s.keys.resize(2);
-    s.kerberos.push_back({0, "alice@EXAMPLE.ORG", 1'800'000'000, true});
-    s.kerberos.push_back({1, "svc@EXAMPLE.ORG", 1'900'000'000, false});
+    s.kerberos.push_back({0, "alice@EXAMPLE.ORG", 1'800'000'000, true, {}});
+    s.kerberos.push_back({1, "svc@EXAMPLE.ORG", 1'900'000'000, false, {}});
     CHECK(s.refusal_hint(1'799'999'999).empty());
     const auto hint = s.refusal_hint(1'800'000'000);
     CHECK(hint == "the Kerberos ticket of alice@EXAMPLE.ORG expired at 2027-01-15 08:00:00 UTC: run kinit "

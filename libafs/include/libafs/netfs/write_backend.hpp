@@ -46,6 +46,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -71,6 +72,12 @@ struct WriteOptions {
     std::string name;                     // the file in messages (its path); empty: the FileRef
     uint32_t max_transient_retries = 4;   // busy/moved/congestion retry passes in a row without a success
     ::netfs::StreamKind kind = ::netfs::StreamKind::upload;  // mirror: a second copy elsewhere
+    // Asked when the fileserver refuses key k, before moving on to another: a fresh identity
+    // for the same principal (a Kerberos ticket renewed from its keytab, or from a cache the
+    // user renewed) replaces key k and is tried again; null declines. Asked once per key
+    // until that key stores successfully again, from netfs's retry pass, without the
+    // backend's lock (it may talk to a KDC).
+    std::function<client::Identity(size_t key)> renew_key;
 };
 
 // The budget that fits a client: 4 call channels x ClientOptions::connections_per_server
@@ -113,7 +120,8 @@ public:
     // The key of the latest successful store, else the key requests start with.
     size_t key_in_use() const;
     const client::FileRef& file() const { return file_; }
-    const std::vector<client::Identity>& keys() const { return keys_; }
+    // The keys now (a renewed key replaces the one supplied).
+    std::vector<client::Identity> keys() const;
 
 private:
     AfsWriteBackend(std::shared_ptr<client::Client> client, client::FileRef file, std::vector<client::Identity> keys,
@@ -127,7 +135,7 @@ private:
 
     const std::shared_ptr<client::Client> client_;
     const client::FileRef file_;
-    const std::vector<client::Identity> keys_;
+    std::vector<client::Identity> keys_;  // under mu_ (renew_key replaces one)
     WriteOptions options_;
 
     mutable std::mutex mu_;
@@ -136,6 +144,7 @@ private:
     KeyOrder order_;
     uint32_t in_flight_ = 0;       // calls out now
     uint32_t transient_passes_ = 0;  // busy/moved/congestion retry passes since the last success
+    uint64_t renewed_ = 0;         // keys renewed and not yet successful since, one bit each
     AfsWriteStats stats_;                       // also each key's latest refusal
     client::Outcome last_outcome_;              // of the latest failed store (volume, server)
     std::string failure_;

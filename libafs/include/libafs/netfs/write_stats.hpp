@@ -23,6 +23,7 @@ struct AfsWriteStats {
     uint64_t bytes = 0;           // bytes the fileserver acknowledged
     uint64_t refused = 0;         // subrequests refused for the key they used (retried with another)
     uint64_t key_switches = 0;    // times a request moved on to another key
+    uint64_t key_renewals = 0;    // refused keys replaced by a fresh identity (renew_key)
     uint64_t keys_exhausted = 0;  // requests that failed because no key was left
     uint64_t busy = 0;            // calls that met a busy or offline volume (waited for by the client, or failed)
     uint64_t moved = 0;           // calls that failed on a moved volume the client could not find again
