@@ -14,15 +14,24 @@ namespace afs::netfs {
 namespace {
 
 // A request's key state lives in its two adapter slots (no allocation per request):
-//   adapter_data[0]: the key in use (low 8 bits), and a flag set when the fileserver refused
-//                    it since the last retry pass;
+//   adapter_data[0]: the key in use (low 8 bits), a flag set when the fileserver refused
+//                    it since the last retry pass, and (bits 32..63) which renewal of the
+//                    key the refused call used;
 //   adapter_data[1]: the keys this request has tried, one bit each.
 // They are read and written under the backend's mutex only.
 constexpr uintptr_t key_mask = 0xff;
 constexpr uintptr_t refused_flag = 0x100;
+constexpr int generation_shift = 32;
 
 size_t key_of(const ::netfs::WriteRequest& req) { return req.adapter_data[0] & key_mask; }
 bool was_refused(const ::netfs::WriteRequest& req) { return (req.adapter_data[0] & refused_flag) != 0; }
+uint32_t refused_generation(const ::netfs::WriteRequest& req) {
+    return static_cast<uint32_t>(static_cast<uint64_t>(req.adapter_data[0]) >> generation_shift);
+}
+void set_refused(::netfs::WriteRequest& req, uint32_t generation) {
+    req.adapter_data[0] = (req.adapter_data[0] & key_mask) | refused_flag |
+                          static_cast<uintptr_t>(uint64_t{generation} << generation_shift);
+}
 void set_key(::netfs::WriteRequest& req, size_t k) { req.adapter_data[0] = static_cast<uintptr_t>(k); }
 uint64_t tried_of(const ::netfs::WriteRequest& req) { return static_cast<uint64_t>(req.adapter_data[1]); }
 uint64_t bit(size_t k) { return uint64_t{1} << k; }
@@ -42,6 +51,7 @@ BudgetLimits budget_for(const client::ClientOptions& options, uint64_t max_call_
 
 struct AfsWriteBackend::Issued {
     size_t key = 0;
+    uint32_t generation = 0;  // which renewal of the key the call used (0: the one supplied)
     uint64_t epoch = 0;     // the budget's epoch when the call started
     uint64_t want = 0;      // bytes the call carries
     ::netfs::WriteRequest* req = nullptr;
@@ -65,7 +75,8 @@ AfsWriteBackend::AfsWriteBackend(std::shared_ptr<client::Client> client, client:
       keys_(std::move(keys)),
       options_(std::move(options)),
       budget_(options_.budget),
-      order_(keys_.size()) {
+      order_(keys_.size()),
+      generation_(keys_.size(), 0) {
     for (const auto& k : keys_) stats_.keys.push_back(KeyStats{client::describe(k), 0, 0, 0, {}});
     stats_.budget_max_calls = budget_.limits().max_calls;
     stats_.budget_min_bytes = budget_.bytes();
@@ -162,6 +173,7 @@ void AfsWriteBackend::issue_write(::netfs::Subrequest& sreq) {
         cv_.wait(lock, [&] { return in_flight_ < budget_.calls(); });
         ++in_flight_;
         call.key = key_of(sreq.request());
+        call.generation = generation_[call.key];
         call.epoch = budget_.epoch();
         call.want = sreq.remaining();
         call.req = &sreq.request();
@@ -209,13 +221,19 @@ void AfsWriteBackend::stored(::netfs::Subrequest& sreq, const Issued& call, std:
                 }
                 break;
             case CallFailure::key:
+                if (call.generation != generation_[call.key]) {
+                    // The ticket this call carried has been renewed since: not a refusal of
+                    // the key as it is now. The retry pass sends it again with the new one.
+                    hint = ::netfs::RetryHint::retry;
+                    break;
+                }
                 order_.refused(call.key);
                 ++stats_.refused;
                 ++stats_.keys[call.key].refused;
                 stats_.keys[call.key].refusal = ec;
                 // Only a refusal of the key the request uses now says "move on" (a call
                 // started with an older key cannot be in flight at a retry pass, but be sure).
-                if (key_of(*call.req) == call.key) call.req->adapter_data[0] |= refused_flag;
+                if (key_of(*call.req) == call.key) set_refused(*call.req, call.generation);
                 hint = ::netfs::RetryHint::retry;
                 break;
             case CallFailure::busy:
@@ -255,6 +273,12 @@ std::vector<client::Identity> AfsWriteBackend::keys() const {
 
 ::netfs::RetryDecision AfsWriteBackend::retry_request(::netfs::WriteRequest& req, uint8_t, std::error_code cause) {
     std::unique_lock lock(mu_);
+    if (was_refused(req) && refused_generation(req) != generation_[key_of(req)]) {
+        // Refused with a ticket another request's retry pass has renewed since: go on with
+        // the renewed key.
+        set_key(req, key_of(req));
+        return ::netfs::RetryDecision::retry;
+    }
     if (was_refused(req) && options_.renew_key && !(renewed_ & bit(key_of(req)))) {
         // An expired ticket is better renewed than abandoned: the same principal goes on.
         const size_t k = key_of(req);
@@ -264,6 +288,7 @@ std::vector<client::Identity> AfsWriteBackend::keys() const {
         lock.lock();
         if (fresh) {
             keys_[k] = std::move(fresh);
+            ++generation_[k];
             stats_.keys[k].identity = client::describe(keys_[k]);
             ++stats_.key_renewals;
             set_key(req, k);  // clears the refused flag: the same key again

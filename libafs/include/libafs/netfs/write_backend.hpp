@@ -145,6 +145,7 @@ private:
     uint32_t in_flight_ = 0;       // calls out now
     uint32_t transient_passes_ = 0;  // busy/moved/congestion retry passes since the last success
     uint64_t renewed_ = 0;         // keys renewed and not yet successful since, one bit each
+    std::vector<uint32_t> generation_;  // per key: how often it was renewed
     AfsWriteStats stats_;                       // also each key's latest refusal
     client::Outcome last_outcome_;              // of the latest failed store (volume, server)
     std::string failure_;
