@@ -217,6 +217,24 @@ void rxkad_seeds() {
     put("keyfile", "two-keys", two.serialize());
 }
 
+// enctype[4] key_length[1] key ticket, as kerberos5_token_fuzz reads them.
+void kerberos5_seeds() {
+    auto seed = [](const std::string& name, int32_t enctype, size_t key_len, size_t ticket_len) {
+        std::vector<std::byte> s;
+        for (int shift = 24; shift >= 0; shift -= 8) s.push_back(std::byte(static_cast<uint32_t>(enctype) >> shift));
+        s.push_back(std::byte(key_len));
+        for (size_t i = 0; i < key_len; ++i) s.push_back(std::byte(0x5a ^ (i * 37)));
+        s.insert(s.end(), ticket_len, std::byte{0x61});
+        put("kerberos5_token", name, s);
+    };
+    seed("aes256", 18, 32, 300);
+    seed("aes128", 17, 16, 64);
+    seed("des-cbc-crc", 1, 8, 40);
+    seed("des3", 16, 24, 200);
+    seed("rc4", 23, 16, 32);
+    seed("refused", 4, 16, 100);
+}
+
 void text_seeds() {
     put("cellservdb", "two-cells",
         ">test.afs            #netcp test cell\n127.1.0.1            #afsdb1.test.afs\n"
@@ -258,6 +276,7 @@ int main(int argc, char** argv) {
     dir_seeds();
     rx_seeds();
     rxkad_seeds();
+    kerberos5_seeds();
     text_seeds();
     cache_seeds();
     return 0;
