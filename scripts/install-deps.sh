@@ -10,6 +10,8 @@ packages=(
     diod                                     # the 9P2000.L server the tests and demo run on loopback
     libmunge-dev munge                       # MUNGE credentials (diod's default authentication), a test munged
     libkrb5-dev                              # Kerberos 5 (MIT libkrb5): AFS users' tickets
+    nlohmann-json3-dev                       # netcp --json
+    python3-jsonschema                       # the --json test validates lines against the schema
     nfs-ganesha nfs-ganesha-vfs              # the second 9P2000.L server the tests run (in a network namespace)
     iproute2                                 # fixtures/ganesha/in-netns.sh brings the namespace's loopback up
     python3                                  # the misbehaving test server, the CI skip check

@@ -285,6 +285,8 @@ private:
     }
 
     void copy_file(const Location& src, const Node& node, const Location& dst, const LocalAt& at) {
+        const uint64_t size = src.is_remote() ? node.remote.size : static_cast<uint64_t>(node.local.st_size);
+        rep_.file_started(name_of(src), name_of(dst), size);
         auto r = src.is_remote() ? remote_->download(engine(), src.path, node.remote, LocalTarget{at.dir, at.name, dst.path})
                                  : remote_->upload(engine(), src.path, node.local, dst.path);
         if (!r) {
@@ -466,10 +468,13 @@ private:
 }  // namespace
 
 int run_copy(const Options& options) {
-    Reporter rep(options.verbosity);
+    Reporter rep(options.verbosity, options.json);
+    std::vector<std::string> sources(options.operands.begin(), options.operands.end() - 1);
+    rep.start(sources, options.operands.back());
     Copier c(options, rep);
     const int code = c.run();
     c.print_stats();
+    rep.finish(code);
     return code;
 }
 

@@ -90,7 +90,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     if (is_cache_command(argc, argv)) return parse_cache_command(argc, argv);
     Options o;
     CLI::App app{"netcp: copy files to and from 9P2000.L servers (such as diod) and OpenAFS cells from userspace.", "netcp"};
-    app.set_version_flag("--version", "netcp 0.1.0");
+    app.set_version_flag("--version", "netcp " NETCP_VERSION);
     app.footer(footer);
     app.get_formatter()->column_width(34);
 
@@ -106,6 +106,10 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     app.add_flag("--write-through", write_through, "Send each page to the server as soon as it is filled");
     app.add_flag("--raw-pipeline", raw, "Upload with a plain Twrite pipeline, bypassing the write engine "
                                        "(a baseline for benchmarks)")->group("");
+    app.add_flag("--json", o.json, "Also print one JSON object per line on stdout for scripts: start, each file "
+                                   "(start, done) and directory, each error and warning, and a summary with the "
+                                   "exit status (schema: docs/json-output.md)")
+        ->envname("NETCP_JSON");
     app.add_flag("--stats", o.stats, "Print the write engine's counters after the copy (per stream: "
                                      "subrequests issued, completed, failed, retried, bytes)");
     app.add_option("--trace", o.trace_file, "Write the write engine's trace events to FILE, one JSON object "

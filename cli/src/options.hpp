@@ -20,6 +20,7 @@ struct Options {
     enum class WriteMode { buffered, write_through, direct, raw_pipeline };
     WriteMode write_mode = WriteMode::buffered;
     bool stats = false;                 // print the write engine's counters at the end
+    bool json = false;                  // one JSON object per event on stdout (docs/json-output.md)
     std::string trace_file;             // write the engine's trace events (JSON lines) here
     // The persistent local cache (--cache DIR): empty for none.
     std::string cache_dir;

@@ -8,6 +8,7 @@
 
 #include "exit_codes.hpp"
 #include "entry_names.hpp"
+#include "json_events.hpp"
 #include "lib9p/error.hpp"
 #include "libafs/client/retry_policy.hpp"
 #include "libafs/error.hpp"
@@ -41,16 +42,37 @@ Failure changed_during_download(const std::string& from, const std::string& why)
                             ": " + make_error_code(netfs::errc::remote_changed).message()};
 }
 
-Reporter::Reporter(int verbosity) : verbosity_(verbosity) {}
+Reporter::Reporter(int verbosity, bool json) : verbosity_(verbosity), json_(json) {}
+
+void Reporter::emit(const std::string& line) {
+    if (!json_) return;
+    std::fputs(line.c_str(), stdout);
+    std::fflush(stdout);  // a script reading the pipe sees each event when it happens
+}
+
+void Reporter::start(const std::vector<std::string>& sources, const std::string& destination) {
+    emit(json_events::start(NETCP_VERSION, sources, destination));
+}
 
 void Reporter::fail(const Failure& f) {
     // Messages carry names from the server: never let one drive the terminal.
     std::fprintf(stderr, "netcp: %s\n", printable(f.message).c_str());
     if (failures_++ == 0) first_failure_code_ = f.exit_code;
+    emit(json_events::error(f.message, f.exit_code, current_from_, current_to_));
+    current_from_.clear();
+    current_to_.clear();
 }
 
 void Reporter::warn(const std::string& message) {
     if (verbosity_ >= 1) std::fprintf(stderr, "netcp: warning: %s\n", message.c_str());
+    emit(json_events::warning(message));
+}
+
+void Reporter::file_started(const std::string& from, const std::string& to, uint64_t size) {
+    current_from_ = from;
+    current_to_ = to;
+    current_start_ = std::chrono::steady_clock::now();
+    emit(json_events::file_start(from, to, size));
 }
 
 void Reporter::file_copied(const std::string& from, const std::string& to, uint64_t bytes) {
@@ -58,11 +80,18 @@ void Reporter::file_copied(const std::string& from, const std::string& to, uint6
     bytes_ += bytes;
     if (verbosity_ >= 2) std::fprintf(stderr, "'%s' -> '%s' (%llu bytes)\n", from.c_str(), to.c_str(),
                                       static_cast<unsigned long long>(bytes));
+    const bool timed = current_from_ == from && current_to_ == to;
+    const double secs =
+        timed ? std::chrono::duration<double>(std::chrono::steady_clock::now() - current_start_).count() : 0.0;
+    emit(json_events::file_done(from, to, bytes, secs));
+    current_from_.clear();
+    current_to_.clear();
 }
 
 void Reporter::dir_created(const std::string& to) {
     ++dirs_;
     if (verbosity_ >= 2) std::fprintf(stderr, "created directory '%s'\n", to.c_str());
+    emit(json_events::dir(to));
 }
 
 void Reporter::summary() {
@@ -73,6 +102,17 @@ void Reporter::summary() {
                  static_cast<unsigned long long>(dirs_), dirs_ == 1 ? "y" : "ies", double(bytes_) / 1e6, secs,
                  secs > 0 ? double(bytes_) / 1e6 / secs : 0.0,
                  failures_ ? (", " + std::to_string(failures_) + " failed").c_str() : "");
+}
+
+void Reporter::finish(int exit_code) {
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    emit(json_events::summary(files_, dirs_, bytes_, failures_, secs, exit_code));
+}
+
+void report_usage_error_json() {
+    std::fputs(json_events::error("usage error (the message is on stderr)", exit_usage, {}, {}).c_str(), stdout);
+    std::fputs(json_events::summary(0, 0, 0, 1, 0.0, exit_usage).c_str(), stdout);
+    std::fflush(stdout);
 }
 
 int Reporter::exit_code() const {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace netcp {
 
@@ -21,23 +22,37 @@ Failure failure(const std::string& what, std::error_code ec);
 // A file that changed on the server while it was downloaded (exit 1): `why` says how.
 Failure changed_during_download(const std::string& from, const std::string& why);
 
+// Humans read stderr (errors always, files and a summary with --verbose); with --json,
+// scripts read one JSON object per line on stdout as well (json_events.hpp).
 class Reporter {
 public:
-    explicit Reporter(int verbosity);
+    explicit Reporter(int verbosity, bool json = false);
+    void start(const std::vector<std::string>& sources, const std::string& destination);
     void fail(const Failure& f);
     void warn(const std::string& message);
+    // A file's copy begins (its events and errors name it until file_copied or fail).
+    void file_started(const std::string& from, const std::string& to, uint64_t size);
     void file_copied(const std::string& from, const std::string& to, uint64_t bytes);
     void dir_created(const std::string& to);
     void summary();
+    // The run's last word: the JSON summary with the exit status (nothing without --json).
+    void finish(int exit_code);
     int exit_code() const;
     bool any_failure() const { return failures_ > 0; }
 
 private:
+    void emit(const std::string& line);
     int verbosity_;
+    bool json_;
     uint64_t files_ = 0, dirs_ = 0, bytes_ = 0, failures_ = 0;
     int first_failure_code_ = 0;
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+    std::string current_from_, current_to_;  // the file being copied, if any
+    std::chrono::steady_clock::time_point current_start_;
 };
+
+// A usage error with --json: the error and summary lines a script expects.
+void report_usage_error_json();
 
 // SIGINT, SIGTERM and SIGHUP: the first sets a flag that transfers check (they stop
 // issuing, drain what is in flight and remove partial files, local and remote); the same

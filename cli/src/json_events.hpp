@@ -1,0 +1,23 @@
+// --json: the lines netcp prints on stdout for scripts, one JSON object each. The schema is
+// docs/netcp-json.schema.json (described in docs/json-output.md); `schema` in the start
+// event names its version, which changes only when a field changes meaning or goes away.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace netcp::json_events {
+
+inline constexpr int schema_version = 1;
+
+std::string start(const std::string& version, const std::vector<std::string>& sources, const std::string& destination);
+std::string file_start(const std::string& from, const std::string& to, uint64_t size);
+std::string file_done(const std::string& from, const std::string& to, uint64_t bytes, double seconds);
+std::string dir(const std::string& to);
+// `from`/`to`: the file being copied when it failed; empty when the error is not a file's.
+std::string error(const std::string& message, int exit_code, const std::string& from, const std::string& to);
+std::string warning(const std::string& message);
+std::string summary(uint64_t files, uint64_t dirs, uint64_t bytes, uint64_t failed, double seconds, int exit_code);
+
+}  // namespace netcp::json_events
