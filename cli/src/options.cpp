@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "exit_codes.hpp"
+#include "netcp_commit.hpp"
 
 namespace netcp {
 
@@ -50,8 +51,11 @@ Exit status:
   5 some files failed   7 timed out   1 other errors
   130, 143, 129 interrupted by SIGINT, SIGTERM, SIGHUP (partial files removed)
 
-Every long option can also be set through NETCP_<OPTION> (e.g. NETCP_ANAME,
-NETCP_UNIX_SOCKET, NETCP_VLSERVER); the command line wins.)";
+Options that name a connection, an identity or the cache can also be set in
+the environment as NETCP_<OPTION> (NETCP_ANAME, NETCP_UNIX_SOCKET, NETCP_AUTH,
+NETCP_VLSERVER, NETCP_KEYTAB, NETCP_CACHE, NETCP_JSON...; docs/environment.md
+lists them all); the command line wins. For AFS, KRB5CCNAME and KRB5_CONFIG
+are read as by every Kerberos program.)";
 
 }  // namespace
 
@@ -90,7 +94,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     if (is_cache_command(argc, argv)) return parse_cache_command(argc, argv);
     Options o;
     CLI::App app{"netcp: copy files to and from 9P2000.L servers (such as diod) and OpenAFS cells from userspace.", "netcp"};
-    app.set_version_flag("--version", "netcp " NETCP_VERSION);
+    app.set_version_flag("--version", "netcp " NETCP_VERSION " (" NETCP_COMMIT ")");
     app.footer(footer);
     app.get_formatter()->column_width(34);
 

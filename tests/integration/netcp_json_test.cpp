@@ -139,3 +139,18 @@ TEST_CASE("--json: no server and a usage error still end with a summary") {
         CHECK(r.events.front()["sources"][0].get<std::string>().find("\xef\xbf\xbd") != std::string::npos);
     }
 }
+
+TEST_CASE("--version names the version and the commit netcp was built from") {
+    auto v = run(shell_quote(NETCP_BINARY) + " --version");
+    CHECK(v.status == 0);
+    auto git = run("git -C " + shell_quote(NETCP_SOURCE_DIR) + " describe --always --dirty --abbrev=12 2>/dev/null");
+    std::string commit = git.status == 0 ? git.output : "unknown\n";
+    while (!commit.empty() && commit.back() == '\n') commit.pop_back();
+    // A tree edited since the build says -dirty now but was built clean, or the reverse:
+    // compare the commit itself.
+    auto base = [](std::string s) { return s.substr(0, s.find("-dirty")); };
+    const std::string expected_prefix = "netcp " + std::string(NETCP_VERSION_FOR_TEST) + " (";
+    REQUIRE_MESSAGE(v.output.rfind(expected_prefix, 0) == 0, v.output);
+    const std::string shown = v.output.substr(expected_prefix.size(), v.output.find(')') - expected_prefix.size());
+    CHECK(base(shown) == base(commit));
+}
