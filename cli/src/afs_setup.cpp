@@ -1,7 +1,6 @@
 #include "afs_setup.hpp"
 
 #include <chrono>
-#include <ctime>
 #include <optional>
 #include <filesystem>
 
@@ -57,15 +56,6 @@ tl::expected<afs::client::CellConfig, Failure> find_cell(const Options& o, const
                                                        " (or give its VL server with --vlserver)"});
 }
 
-std::string utc_time(uint32_t t) {
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[40];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return buf;
-}
-
 afs::crypto::Level level_of(Options::Security s) {
     switch (s) {
         case Options::Security::clear: return afs::crypto::Level::clear;
@@ -82,7 +72,7 @@ std::string AfsSetup::refusal_hint(uint32_t now) const {
     auto add = [&](const std::string& s) { hint += (hint.empty() ? "" : "; ") + s; };
     for (const auto& k : kerberos) {
         if (k.end > now) continue;
-        add("the Kerberos ticket of " + k.client + " expired at " + utc_time(k.end) +
+        add("the Kerberos ticket of " + k.client + " expired at " + afs::krb5::utc_time(k.end) +
             (k.from_cache ? ": run kinit " + k.client + " and copy again" : ""));
     }
     if (!anonymous_because.empty() && keys.size() == 1)

@@ -299,6 +299,7 @@ private:
 
     void copy_special(const Location& src, const Node& node, const Location& dst, const Node& dst_node,
                       const LocalAt& at) {
+        rep_.file_started(name_of(src), name_of(dst), 0);
         if (dst_node.type == Node::Type::dir) {
             rep_.fail({exit_error, "cannot overwrite directory '" + name_of(dst) + "' with '" + name_of(src) + "'"});
             return;

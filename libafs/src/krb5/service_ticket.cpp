@@ -86,6 +86,11 @@ std::string upper(std::string s) {
     return s;
 }
 
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
 std::string data_string(const krb5_data& d) { return d.length ? std::string(d.data, d.length) : std::string(); }
 
 std::string cache_name(const Context& k, krb5_ccache cc) {
@@ -94,15 +99,6 @@ std::string cache_name(const Context& k, krb5_ccache cc) {
     std::string s = full;
     krb5_free_string(k.get(), full);
     return s;
-}
-
-std::string utc_time(krb5_timestamp t) {
-    std::time_t tt = static_cast<std::time_t>(static_cast<uint32_t>(t));
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[40];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return buf;
 }
 
 // When the cache's ticket-granting ticket for `realm` ended, if the cache has one.
@@ -162,6 +158,15 @@ Failure explain_ticket_failure(const Context& k, krb5_error_code code, const Sou
 }
 
 }  // namespace
+
+std::string utc_time(uint32_t unix_seconds) {
+    const auto tt = static_cast<std::time_t>(unix_seconds);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return buf;
+}
 
 std::string Source::describe() const {
     if (kind == Kind::ccache) return "the credential cache " + (ccache.empty() ? std::string("(default)") : ccache);
@@ -270,11 +275,8 @@ tl::expected<Credential, Failure> get_credential(const Source& source, const Req
     const std::string client_name = k.name_of(client.get());
 
     // afs/CELL@REALM first, then the older afs@REALM, as aklog asks.
-    const std::string cell_lower = [&] {
-        std::string s = request.cell;
-        std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        return s;
-    }();
+    const std::string cell_lower = lower(request.cell);
+
     std::vector<std::string> tried;
     for (int form = 0; form < 2; ++form) {
         krb5_principal sp = nullptr;
@@ -296,7 +298,7 @@ tl::expected<Credential, Failure> get_credential(const Source& source, const Req
             if (f.kind == Failure::Kind::expired && source.kind == Source::Kind::ccache) {
                 if (auto end = tgt_end(k, cc.get(), data_string(client->realm)))
                     f.message = "the Kerberos tickets of " + client_name + " in " + named.describe() +
-                                " expired at " + utc_time(*end) + ": run kinit " + client_name + " again";
+                                " expired at " + utc_time(static_cast<uint32_t>(*end)) + ": run kinit " + client_name + " again";
             }
             return tl::unexpected(std::move(f));
         }
@@ -304,7 +306,7 @@ tl::expected<Credential, Failure> get_credential(const Source& source, const Req
         const auto now = static_cast<krb5_timestamp>(std::time(nullptr));
         if (out->times.endtime <= now) {
             std::string msg = "the ticket for " + tried.back() + " in " + named.describe() + " expired at " +
-                              utc_time(out->times.endtime);
+                              utc_time(static_cast<uint32_t>(out->times.endtime));
             msg += source.kind == Source::Kind::ccache ? ": run kinit " + client_name + " again" : "";
             return failure(Failure::Kind::expired, msg);
         }

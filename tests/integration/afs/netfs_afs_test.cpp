@@ -343,6 +343,14 @@ std::error_code upload_across_expiry(Cell& t, AfsWriteBackend& w, const crypto::
     return file.flush();
 }
 
+// The 32 MiB of pattern `seed` are on the server, read back as `who`; then the file goes.
+void check_landed_and_remove(Cell& t, const RemoteFile& f, const Identity& who, uint64_t seed,
+                             const std::string& path) {
+    auto r = reader(*t.client, f, {who});
+    CHECK(download_sha(t.ctx, *r, 32 * MiB) == pattern_sha(seed, 32 * MiB));
+    REQUIRE(t.client->remove_file(who, path));
+}
+
 }  // namespace
 
 TEST_CASE("a Kerberos 5 ticket that expires in the middle of an upload: the next identity takes over") {
@@ -372,9 +380,7 @@ TEST_CASE("a Kerberos 5 ticket that expires in the middle of an upload: the next
         CHECK(is_key_error(s.keys[0].refusal));
         CHECK(s.keys[1].bytes == 16 * MiB);
         CHECK(w->key_in_use() == 1);
-        auto r = reader(*t.client, f, {fresh});
-        CHECK(download_sha(t.ctx, *r, 32 * MiB) == pattern_sha(5, 32 * MiB));
-        REQUIRE(t.client->remove_file(fresh, path));
+        check_landed_and_remove(t, f, fresh, 5, path);
     }
     SUBCASE("no other identity, but a keytab to renew from: the same principal goes on") {
         const std::vector<Identity> keys{short_lived};
@@ -400,9 +406,7 @@ TEST_CASE("a Kerberos 5 ticket that expires in the middle of an upload: the next
         CHECK(s.key_switches == 0);
         CHECK(s.keys[0].bytes == 32 * MiB);
         CHECK_FALSE(w->keys()[0].get() == short_lived.get());
-        auto r = reader(*t.client, f, {fresh});
-        CHECK(download_sha(t.ctx, *r, 32 * MiB) == pattern_sha(7, 32 * MiB));
-        REQUIRE(t.client->remove_file(fresh, path));
+        check_landed_and_remove(t, f, fresh, 7, path);
     }
     SUBCASE("no other identity: the flush fails naming the expired ticket's principal") {
         const std::vector<Identity> keys{short_lived};

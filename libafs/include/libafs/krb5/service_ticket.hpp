@@ -62,4 +62,7 @@ tl::expected<Credential, Failure> get_credential(const Source& source, const Req
 // The realm get_credential would use for `cell` (request.realm if set).
 tl::expected<std::string, Failure> realm_for(const Request& request);
 
+// A ticket's time as messages write it: "2026-12-03 16:41:11 UTC".
+std::string utc_time(uint32_t unix_seconds);
+
 }  // namespace afs::krb5
