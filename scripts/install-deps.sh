@@ -17,6 +17,8 @@ packages=(
     python3                                  # the misbehaving test server, the CI skip check
     clang libfuzzer-14-dev                   # the libFuzzer harnesses (fuzz/)
     gdb                                      # stacks of a test's netcp that hangs, in its log
+    groff-base                               # the man page test renders docs/netcp.1 (groff -man -ww)
+    tmux                                     # the progress test runs netcp in a real terminal
 )
 
 missing=()

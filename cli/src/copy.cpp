@@ -23,13 +23,16 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <vector>
 
 #include "entry_names.hpp"
 #include "exit_codes.hpp"
+#include "file_list.hpp"
 #include "local_dir.hpp"
 #include "location.hpp"
+#include "progress.hpp"
 #include "remote.hpp"
 #include "report.hpp"
 #include "transfer.hpp"
@@ -143,6 +146,14 @@ public:
             rep_.fail(*dst_node.error());
             return rep_.exit_code();
         }
+        if (!opt_.files_from.empty()) {
+            copy_listed(locs.front(), dst, *dst_node, dst_parent, std::move(dst_dir));
+            if (interrupted()) rep_.fail({exit_interrupted, "interrupted by a signal: partial files were removed"});
+            rep_.summary();
+            return rep_.exit_code();
+        }
+        // Without -r every source is a file (a directory is refused): the total is known.
+        if (!opt_.recursive && rep_.progress()) rep_.progress()->set_total_files(locs.size());
         const bool dst_is_dir = dst_node->type == Node::Type::dir;
         if (locs.size() > 1 && !dst_is_dir) {
             if (opt_.no_target_directory) return usage("-T allows only one source");
@@ -200,7 +211,7 @@ private:
     }
 
     int usage(const std::string& message) {
-        std::fprintf(stderr, "netcp: %s\nTry 'netcp --help'.\n", message.c_str());
+        print_message("netcp: " + message + "\nTry 'netcp --help'.\n");
         return exit_usage;
     }
 
@@ -270,6 +281,14 @@ private:
                                                name_of(src) + "'"});
                     return;
                 }
+                if (auto reason = skip_reason(node, dst_node)) {
+                    rep_.file_skipped(name_of(src), name_of(dst), size_of(node), *reason);
+                    return;
+                }
+                if (opt_.dry_run) {
+                    rep_.file_skipped(name_of(src), name_of(dst), size_of(node), "dry_run");
+                    return;
+                }
                 return copy_file(src, node, dst, at);
             case Node::Type::symlink:
             case Node::Type::fifo:
@@ -282,6 +301,30 @@ private:
                 rep_.fail({exit_not_found, "cannot stat '" + name_of(src) + "': No such file or directory"});
                 return;
         }
+    }
+
+    static uint64_t size_of(const Node& n) {
+        return n.local.st_mode ? static_cast<uint64_t>(n.local.st_size) : n.remote.size;
+    }
+    static std::pair<int64_t, int64_t> mtime_of(const Node& n) {
+        if (n.local.st_mode) return {n.local.st_mtim.tv_sec, n.local.st_mtim.tv_nsec};
+        return {static_cast<int64_t>(n.remote.mtime_sec), static_cast<int64_t>(n.remote.mtime_nsec)};
+    }
+
+    // Why an existing destination file is left alone, as rsync decides: --ignore-existing
+    // (it exists), --update (it is newer; or exactly as new and the same size, which
+    // rsync's quick check then skips too), --size-only (the same size). Only regular
+    // files are compared; anything else there is replaced as without these options.
+    std::optional<std::string> skip_reason(const Node& src, const Node& dst) const {
+        if (dst.type == Node::Type::missing) return std::nullopt;
+        if (opt_.ignore_existing) return "exists";
+        if (dst.type != Node::Type::file) return std::nullopt;
+        if (opt_.update) {
+            const auto s = mtime_of(src), d = mtime_of(dst);
+            if (d > s || (d == s && size_of(dst) == size_of(src))) return "newer";
+        }
+        if (opt_.size_only && size_of(dst) == size_of(src)) return "same_size";
+        return std::nullopt;
     }
 
     void copy_file(const Location& src, const Node& node, const Location& dst, const LocalAt& at) {
@@ -299,6 +342,14 @@ private:
 
     void copy_special(const Location& src, const Node& node, const Location& dst, const Node& dst_node,
                       const LocalAt& at) {
+        if (opt_.ignore_existing && dst_node.type != Node::Type::missing) {
+            rep_.file_skipped(name_of(src), name_of(dst), 0, "exists");
+            return;
+        }
+        if (opt_.dry_run) {
+            rep_.file_skipped(name_of(src), name_of(dst), 0, "dry_run");
+            return;
+        }
         rep_.file_started(name_of(src), name_of(dst), 0);
         if (dst_node.type == Node::Type::dir) {
             rep_.fail({exit_error, "cannot overwrite directory '" + name_of(dst) + "' with '" + name_of(src) + "'"});
@@ -336,6 +387,26 @@ private:
     }
 
     void copy_dir(const Location& src, const Node& node, const Location& dst, bool exists, const LocalAt& at) {
+        if (!exists && opt_.dry_run) {
+            // Nothing is created: every entry below would be new.
+            if (opt_.verbosity >= 1) print_message("would create directory '" + printable(name_of(dst)) + "'\n");
+            auto entries = list(src);
+            if (!entries) {
+                rep_.fail(*entries.error());
+                return;
+            }
+            for (const auto& name : *entries) {
+                if (interrupted()) return;
+                const Location s = child(src, name), d = child(dst, name);
+                auto sn = stat_node(s, opt_.dereference);
+                if (!sn) {
+                    rep_.fail(*sn.error());
+                    continue;
+                }
+                copy_node(s, *sn, d, Node{}, false, LocalAt{});
+            }
+            return;
+        }
         if (!exists) {
             const uint32_t mode = target_mode(node.mode, opt_.preserve) | 0700;  // we must be able to fill it
             std::error_code ec = dst.is_remote() ? remote_->mkdir(dst.path, mode)
@@ -390,7 +461,157 @@ private:
             }
             copy_node(s, *sn, d, dn, false, LocalAt{local.get(), name});
         }
-        if (opt_.preserve || !exists) finish_dir(src, node, dst, local.get());
+        if ((opt_.preserve || !exists) && !opt_.dry_run) finish_dir(src, node, dst, local.get());
+    }
+
+    // --files-from: each listed path of the source directory `src` to the same path under
+    // `dst` (created if missing, with the directories each path implies), as rsync does.
+    // A listed directory is created, and copied whole only with -r.
+    void copy_listed(const Location& src, const Location& dst, const Node& dst_node, LocalParent& dst_parent,
+                     DirFd dst_dir) {
+        auto list = read_file_list(opt_.files_from, opt_.from0);
+        if (!list) {
+            rep_.fail({exit_usage, list.error()});
+            return;
+        }
+        for (const auto& why : list->refused) rep_.fail({exit_usage, "refusing the --files-from entry " + why});
+        auto src_node = stat_node(src, true);
+        if (!src_node) {
+            rep_.fail(*src_node.error());
+            return;
+        }
+        if (src_node->type != Node::Type::dir) {
+            rep_.fail({src_node->type == Node::Type::missing ? exit_not_found : exit_usage,
+                       "--files-from needs SRC to be a directory (the listed paths are relative to it): '" +
+                           src.text + "' is not one"});
+            return;
+        }
+        if (dst_node.type != Node::Type::missing && dst_node.type != Node::Type::dir) {
+            rep_.fail({exit_usage, "--files-from needs DST to be a directory: '" + dst.text + "' is not one"});
+            return;
+        }
+        if (rep_.progress()) rep_.progress()->set_total_files(list->paths.size());
+        // The destination directory, made if missing.
+        bool dst_exists = dst_node.type == Node::Type::dir;
+        if (!dst_exists && !ensure_dir(dst, *src_node, dst_parent.dir.get(), dst_parent.name)) return;
+        if (!dst.is_remote() && !dst_dir && !opt_.dry_run) {
+            auto d = open_local_child_dir(dst_parent.dir.get(), dst_parent.name);
+            if (!d) {
+                rep_.fail(failure("cannot enter directory '" + dst.path + "'", d.error()));
+                return;
+            }
+            dst_dir = std::move(*d);
+        }
+        for (const auto& parts : list->paths) {
+            if (interrupted()) return;
+            if (!still_connected("the rest of the --files-from list")) return;
+            copy_listed_path(src, dst, parts, dst_dir.get(), dst_exists);
+        }
+    }
+
+    void copy_listed_path(const Location& src, const Location& dst, const std::vector<std::string>& parts,
+                          int dst_fd, bool dst_exists) {
+        Location s = src, d = dst;
+        std::string shown;
+        for (const auto& p : parts) shown += (shown.empty() ? "" : "/") + p;
+        for (const auto& p : parts)
+            if (auto why = unsafe_name_reason(p)) {
+                rep_.fail({exit_usage, "refusing the --files-from entry '" + shown + "': " + *why});
+                return;
+            }
+        // The directories the path implies, each made if missing (from the source's own).
+        DirFd here;  // the local directory reached so far (dst_fd at first)
+        int at = dst_fd;
+        bool exists = dst_exists;
+        for (size_t i = 0; i + 1 < parts.size(); ++i) {
+            s = child(s, parts[i]);
+            d = child(d, parts[i]);
+            auto sn = stat_node(s, true);
+            if (!sn) {
+                rep_.fail(*sn.error());
+                return;
+            }
+            if (sn->type != Node::Type::dir) {
+                rep_.fail({sn->type == Node::Type::missing ? exit_not_found : exit_error,
+                           "cannot copy the --files-from entry '" + shown + "': " + name_of(s) +
+                               (sn->type == Node::Type::missing ? " does not exist" : " is not a directory")});
+                return;
+            }
+            Node dn;
+            if (exists) {
+                auto t = d.is_remote() ? stat_node(d) : stat_local_at(at, parts[i], d.path, false);
+                if (!t) {
+                    rep_.fail(*t.error());
+                    return;
+                }
+                dn = *t;
+            }
+            if (dn.type != Node::Type::missing && dn.type != Node::Type::dir) {
+                rep_.fail({exit_error, "cannot copy the --files-from entry '" + shown + "': " + name_of(d) +
+                                           " exists and is not a directory"});
+                return;
+            }
+            exists = dn.type == Node::Type::dir;
+            if (!exists && !ensure_dir(d, *sn, at, parts[i])) return;
+            if (!d.is_remote() && (exists || !opt_.dry_run)) {
+                auto opened = open_local_child_dir(at, parts[i]);
+                if (!opened) {
+                    rep_.fail(failure("cannot enter directory '" + d.path + "'", opened.error()));
+                    return;
+                }
+                here = std::move(*opened);
+                at = here.get();
+            }
+        }
+        const std::string& last = parts.back();
+        s = child(s, last);
+        d = child(d, last);
+        auto sn = stat_node(s, !opt_.recursive || opt_.dereference);
+        if (!sn) {
+            rep_.fail(*sn.error());
+            return;
+        }
+        if (sn->type == Node::Type::missing) {
+            rep_.fail({exit_not_found, "cannot copy the --files-from entry '" + shown + "': " + name_of(s) +
+                                           " does not exist"});
+            return;
+        }
+        Node dn;
+        if (exists) {
+            auto t = d.is_remote() ? stat_node(d) : stat_local_at(at, last, d.path, false);
+            if (!t) {
+                rep_.fail(*t.error());
+                return;
+            }
+            dn = *t;
+        }
+        if (sn->type == Node::Type::dir && !opt_.recursive) {
+            if (dn.type == Node::Type::missing) ensure_dir(d, *sn, at, last);
+            else if (dn.type != Node::Type::dir)
+                rep_.fail({exit_error, "cannot overwrite non-directory '" + name_of(d) + "' with directory '" +
+                                           name_of(s) + "'"});
+            return;
+        }
+        copy_node(s, *sn, d, dn, false, LocalAt{at, last});
+    }
+
+    // Creates directory `dst` (`name` in local directory `parent_fd` for a download) with
+    // the source directory's mode; in a dry run only says so. False (reported) if it fails.
+    bool ensure_dir(const Location& dst, const Node& src_dir, int parent_fd, const std::string& name) {
+        if (opt_.dry_run) {
+            if (opt_.verbosity >= 1) print_message("would create directory '" + printable(name_of(dst)) + "'\n");
+            return true;
+        }
+        const uint32_t mode = target_mode(src_dir.mode, opt_.preserve) | 0700;
+        std::error_code ec = dst.is_remote() ? remote_->mkdir(dst.path, mode)
+                             : ::mkdirat(parent_fd, name.c_str(), mode) != 0 ? last_errno()
+                                                                             : std::error_code{};
+        if (ec) {
+            rep_.fail(failure("cannot create directory '" + name_of(dst) + "'", ec));
+            return false;
+        }
+        rep_.dir_created(name_of(dst));
+        return true;
     }
 
     // Restores the directory's own mode (it was created writable) and, with -p, its mtime,
@@ -448,15 +669,15 @@ private:
     }
 
     Engine& engine() {
-        if (!engine_) engine_ = std::make_unique<Engine>(opt_);
+        if (!engine_) engine_ = std::make_unique<Engine>(opt_, &rep_);
         return *engine_;
     }
 
 public:
     // --stats: the engine's counters, if anything was uploaded through it.
     void print_stats() const {
-        if (opt_.stats && engine_) std::fprintf(stderr, "%s", engine_->stats_text().c_str());
-        if (opt_.stats && remote_) std::fprintf(stderr, "%s", remote_->stats_text().c_str());
+        if (opt_.stats && engine_) print_message(engine_->stats_text());
+        if (opt_.stats && remote_) print_message(remote_->stats_text());
     }
 
 private:
@@ -469,7 +690,20 @@ private:
 }  // namespace
 
 int run_copy(const Options& options) {
-    Reporter rep(options.verbosity, options.json);
+    // The live line only on a terminal; progress events only with --json.
+    const bool line = options.progress && options.verbosity >= 1 && stderr_is_terminal();
+    std::function<void(const std::string&)> json_out;
+    if (options.json)
+        json_out = [](const std::string& l) {
+            std::fputs(l.c_str(), stdout);
+            std::fflush(stdout);
+        };
+    Progress progress(line, json_out);
+    set_message_progress(&progress);
+    struct Unset {
+        ~Unset() { set_message_progress(nullptr); }
+    } unset;
+    Reporter rep(options.verbosity, options.json, &progress);
     std::vector<std::string> sources(options.operands.begin(), options.operands.end() - 1);
     rep.start(sources, options.operands.back());
     Copier c(options, rep);

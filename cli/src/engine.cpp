@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "local_io.hpp"
+#include "progress.hpp"
+#include "report.hpp"
 #include "netfs/file.hpp"
 
 namespace netcp {
@@ -37,8 +39,14 @@ netfs::cache::Coherency cache_coherency(const p9::Rgetattr& attr) {
     return c;
 }
 
-Engine::Engine(const Options& options) : options_(options) {
+Engine::Engine(const Options& options, Reporter* reporter) : options_(options), reporter_(reporter) {
     netfs::ContextOptions co;
+    if (options_.bwlimit > 0) {
+        // A signal ends the waits at once: an interrupted copy drains what is in flight.
+        rate_limit_ = std::make_shared<netfs::RateLimiter>(options_.bwlimit, std::chrono::milliseconds(100),
+                                                           [] { return interrupted(); });
+        co.rate_limit = rate_limit_;
+    }
     ctx_ = std::make_unique<netfs::Context>(co);
     if (!options_.cache_dir.empty()) {
         netfs::cache::Options cop;
@@ -73,8 +81,11 @@ Engine::~Engine() {
     if (trace_) std::fclose(trace_);
 }
 
+Progress* Engine::progress() const { return reporter_ ? reporter_->progress() : nullptr; }
+
 void Engine::warn(const std::string& message) const {
-    if (options_.verbosity > 0) std::fprintf(stderr, "netcp: warning: %s\n", message.c_str());
+    if (reporter_) reporter_->warn(message);
+    else if (options_.verbosity > 0) print_message("netcp: warning: " + message + "\n");
 }
 
 std::shared_ptr<netfs::cache::Object> Engine::cache_object(const netfs::cache::Key& key,
@@ -133,6 +144,12 @@ std::error_code Engine::upload(int fd, uint64_t size, netfs::StreamBackend& back
     fo.dirty_limit = 32u << 20;
     fo.cache_limit = 16u << 20;  // an upload does not read back: keep little
     netfs::File file(*ctx_, fo);
+    // The progress display counts what the server acknowledged, not what was handed over.
+    Progress* progress = this->progress();
+    if (progress) {
+        const uint64_t base = ctx_->stats().streams[0].bytes;
+        progress->set_file_source([this, base] { return ctx_->stats().streams[0].bytes - base; });
+    }
     std::error_code ec;
     switch (options_.write_mode) {
         case Options::WriteMode::direct: ec = upload_direct(fd, size, file, stop); break;
@@ -142,6 +159,7 @@ std::error_code Engine::upload(int fd, uint64_t size, netfs::StreamBackend& back
     // Everything written must reach the server before we call it done; after a failure,
     // flush still drains what is in flight (and its own error is not the first one).
     std::error_code fec = file.flush();
+    if (progress) progress->set_file_source({});
     return ec ? ec : fec;
 }
 
@@ -160,6 +178,11 @@ netfs::result<uint64_t> Engine::download(netfs::ReadBackend& reader, uint64_t si
     fo.cache_limit = fo.cache_backlog_limit + 2 * fo.readahead_max;
     fo.dirty_background = 4u << 20;      // copy-to-cache starts early, in the background
     if (cache) max_streams_used_ = std::max<size_t>(max_streams_used_, 2);
+    if (rate_limit_) {
+        // Readahead runs ahead of the limit by its window once; keep that to a fraction
+        // of a second's worth.
+        fo.readahead_max = std::clamp<uint64_t>(options_.bwlimit / 4, 256u << 10, fo.readahead_max);
+    }
     netfs::File file(*ctx_, fo);
     std::vector<std::byte> buf(read_chunk);
     uint64_t pos = 0;
@@ -181,6 +204,7 @@ netfs::result<uint64_t> Engine::download(netfs::ReadBackend& reader, uint64_t si
         }
         if ((ec = write_fully(fd, pos, std::span(buf).first(*got)))) break;
         pos += *got;
+        if (Progress* p = progress()) p->add(*got);
     }
     // Copy-to-cache writeback finishes before the entry is committed; its failures only
     // turn caching off (the cache object says so), they never fail the download.

@@ -15,6 +15,7 @@
 #include "netfs/backend.hpp"
 #include "netfs/cache/cache.hpp"
 #include "netfs/context.hpp"
+#include "netfs/rate_limit.hpp"
 #include "netfs/read.hpp"
 #include "options.hpp"
 
@@ -28,7 +29,9 @@ netfs::cache::Coherency cache_coherency(const p9::Rgetattr& attr);
 
 class Engine {
 public:
-    explicit Engine(const Options& options);
+    // Warnings go to `reporter` (stderr and --json), and its progress display is kept up
+    // to date; without one they are printed on stderr.
+    explicit Engine(const Options& options, class Reporter* reporter = nullptr);
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
@@ -59,6 +62,9 @@ public:
     netfs::result<uint64_t> download(netfs::ReadBackend& reader, uint64_t size, netfs::cache::Object* cache, int fd,
                                      bool (*stop)());
 
+    // The progress display to keep up to date, or null.
+    class Progress* progress() const;
+
     // The engine's counters, for --stats.
     std::string stats_text() const;
 
@@ -68,6 +74,8 @@ private:
     void warn(const std::string& message) const;
 
     const Options& options_;
+    Reporter* reporter_;
+    std::shared_ptr<netfs::RateLimiter> rate_limit_;  // --bwlimit: every transfer of the run shares it
     std::unique_ptr<netfs::Context> ctx_;
     std::unique_ptr<netfs::cache::Cache> cache_;
     std::FILE* trace_ = nullptr;

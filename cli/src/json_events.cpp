@@ -48,6 +48,23 @@ std::string error(const std::string& message, int exit_code, const std::string& 
 
 std::string warning(const std::string& message) { return line({{"event", "warning"}, {"message", message}}); }
 
+std::string progress(uint64_t bytes, double rate, uint64_t files_done, std::optional<uint64_t> total_files,
+                     const std::string& file, uint64_t file_bytes, uint64_t file_size, double elapsed) {
+    json j = {{"event", "progress"}, {"bytes", bytes}, {"rate", rate}, {"files_done", files_done},
+              {"elapsed", elapsed}};
+    if (total_files) j["total_files"] = *total_files;
+    if (!file.empty()) {
+        j["file"] = file;
+        j["file_bytes"] = file_bytes;
+        j["file_size"] = file_size;
+    }
+    return line(j);
+}
+
+std::string skip(const std::string& from, const std::string& to, uint64_t size, const std::string& reason) {
+    return line({{"event", "skip"}, {"from", from}, {"to", to}, {"size", size}, {"reason", reason}});
+}
+
 std::string summary(uint64_t files, uint64_t dirs, uint64_t bytes, uint64_t failed, double seconds, int exit_code) {
     return line({{"event", "summary"}, {"files", files}, {"dirs", dirs}, {"bytes", bytes}, {"failed", failed},
                  {"seconds", seconds}, {"exit_code", exit_code}});

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,13 @@ std::string dir(const std::string& to);
 // `from`/`to`: the file being copied when it failed; empty when the error is not a file's.
 std::string error(const std::string& message, int exit_code, const std::string& from, const std::string& to);
 std::string warning(const std::string& message);
+// How far the copy has got (at most twice a second): every file's bytes so far, the recent
+// rate, files done, and the current file (empty between files).
+std::string progress(uint64_t bytes, double rate, uint64_t files_done, std::optional<uint64_t> total_files,
+                     const std::string& file, uint64_t file_bytes, uint64_t file_size, double elapsed);
+// A file left alone: `reason` is "exists" (--ignore-existing), "newer" (--update), "same_size"
+// (--size-only) or "dry_run" (--dry-run: it would have been copied).
+std::string skip(const std::string& from, const std::string& to, uint64_t size, const std::string& reason);
 std::string summary(uint64_t files, uint64_t dirs, uint64_t bytes, uint64_t failed, double seconds, int exit_code);
 
 }  // namespace netcp::json_events

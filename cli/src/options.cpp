@@ -1,5 +1,6 @@
 #include "options.hpp"
 
+#include <cctype>
 #include <cmath>
 
 #include <CLI/CLI.hpp>
@@ -58,6 +59,39 @@ lists them all); the command line wins. For AFS, KRB5CCNAME and KRB5_CONFIG
 are read as by every Kerberos program.)";
 
 }  // namespace
+
+std::optional<uint64_t> parse_rate(const std::string& text) {
+    // NUMBER[.FRACTION][K|M|G|T][i][B][/s], K = 1024 as rsync and rclone read it.
+    size_t i = 0;
+    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+    if (i == 0) return std::nullopt;
+    double value;
+    try {
+        size_t used = 0;
+        value = std::stod(text.substr(0, i), &used);
+        if (used != i) return std::nullopt;
+    } catch (...) {
+        return std::nullopt;
+    }
+    std::string unit = text.substr(i);
+    if (unit.size() >= 2 && unit.compare(unit.size() - 2, 2, "/s") == 0) unit.resize(unit.size() - 2);
+    double scale = 1;
+    if (!unit.empty()) {
+        const char u = static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0])));
+        const std::string units = "KMGT";
+        const auto k = units.find(u);
+        if (k != std::string::npos) {
+            scale = std::pow(1024.0, double(k + 1));
+            unit.erase(0, 1);
+            if (!unit.empty() && unit[0] == 'i') unit.erase(0, 1);
+        }
+        if (unit == "B" || unit == "b") unit.clear();
+        if (!unit.empty()) return std::nullopt;
+    }
+    const double bytes = value * scale;
+    if (!std::isfinite(bytes) || bytes < 0 || bytes > 1e18) return std::nullopt;
+    return static_cast<uint64_t>(bytes);
+}
 
 namespace {
 
@@ -124,6 +158,24 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     app.add_option("--cache-size", o.cache_size, "Most cached data to keep, least recently used files "
                                                  "culled first (e.g. 500M, 20G; 0: no limit)")
         ->envname("NETCP_CACHE_SIZE")->transform(CLI::AsSizeValue(false))->default_str("10G");
+    bool no_progress = false;
+    app.add_flag("--no-progress", no_progress, "No live progress line (shown on stderr when it is a terminal, "
+                                               "unless -q)");
+    std::string bwlimit;
+    auto* bwlimit_opt = app.add_option("--bwlimit", bwlimit, "Limit transfers to and from servers to RATE bytes per second (K, M, G: "
+                                         "powers of 1024, e.g. 10M, 1.5G; 0: no limit)")
+        ->envname("NETCP_BWLIMIT")->type_name("RATE");
+    app.add_flag("-n,--dry-run", o.dry_run, "Say what would be copied (and, with -v, what would be skipped); "
+                                            "change nothing");
+    app.add_flag("-u,--update", o.update, "Skip files whose destination is newer than the source (or as new, "
+                                          "with the same size), as rsync -u");
+    app.add_flag("--ignore-existing", o.ignore_existing, "Skip files that already exist at the destination");
+    app.add_flag("--size-only", o.size_only, "Skip files whose destination has the same size, whatever its time");
+    app.add_option("--files-from", o.files_from, "Copy the paths listed in FILE ('-': stdin), one per line, "
+                                                 "relative to the one SRC directory, into DST (blank lines and "
+                                                 "lines starting with # or ; are ignored)")
+        ->type_name("FILE");
+    app.add_flag("-0,--from0", o.from0, "The --files-from list is separated by NUL bytes (find -print0), not lines");
     bool quiet = false, verbose = false;
     app.add_flag("-q,--quiet", quiet, "Print errors only");
     app.add_flag("-v,--verbose", verbose, "Print each file copied and a summary");
@@ -251,6 +303,29 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                    : raw ? Options::WriteMode::raw_pipeline
                          : Options::WriteMode::buffered;
     o.verbosity = quiet ? 0 : verbose ? 2 : 1;
+    o.progress = !no_progress && !quiet;
+    if (!bwlimit.empty() || bwlimit_opt->count() > 0) {
+        auto rate = parse_rate(bwlimit);
+        if (!rate) {
+            std::fprintf(stderr, "netcp: --bwlimit %s: not a rate (bytes per second, with K, M or G: 500K, 10M, "
+                                 "1.5G)\n", bwlimit.c_str());
+            return {std::nullopt, std::nullopt, exit_usage};
+        }
+        o.bwlimit = *rate;
+    }
+    if (o.bwlimit > 0 && o.write_mode == Options::WriteMode::raw_pipeline) {
+        std::fprintf(stderr, "netcp: --bwlimit works in the write engine, which --raw-pipeline bypasses\n");
+        return {std::nullopt, std::nullopt, exit_usage};
+    }
+    if (o.from0 && o.files_from.empty()) {
+        std::fprintf(stderr, "netcp: --from0 describes the --files-from list: give --files-from FILE\n");
+        return {std::nullopt, std::nullopt, exit_usage};
+    }
+    if (!o.files_from.empty() && o.operands.size() != 2) {
+        std::fprintf(stderr, "netcp: --files-from takes exactly one SRC (the directory the listed paths are "
+                             "relative to) and DST\n");
+        return {std::nullopt, std::nullopt, exit_usage};
+    }
     // Rounded up to whole milliseconds: a small timeout must never become 0, which means
     // "forever" (--timeout 0.0001 is 1 ms, not no limit).
     auto to_ms = [](double seconds) {

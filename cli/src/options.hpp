@@ -26,6 +26,15 @@ struct Options {
     std::string cache_dir;
     uint64_t cache_size = 10ull << 30;  // bytes of cached data kept (0: no limit)
     int verbosity = 1;                  // 0 quiet, 1 normal, 2 verbose
+    bool progress = true;               // the live line on stderr, when it is a terminal (--no-progress)
+    uint64_t bwlimit = 0;               // bytes per second to and from servers (0: no limit)
+    bool dry_run = false;               // say what would be copied, change nothing
+    // Which existing destination files are left alone (rsync's meanings).
+    bool update = false;                // -u: the destination is newer (or as new and the same size)
+    bool ignore_existing = false;       // the destination exists
+    bool size_only = false;             // the destination has the same size
+    std::string files_from;             // copy these paths (relative to SRC), one per line ("-": stdin)
+    bool from0 = false;                 // the --files-from list is NUL-separated
     // 9P connection
     std::string aname;                  // export to attach
     std::string unix_socket;            // connect here instead of HOST:PORT
@@ -73,5 +82,9 @@ struct ParsedCommandLine {
 };
 
 ParsedCommandLine parse_command_line(int argc, char** argv);
+
+// A --bwlimit rate: "10M", "1.5G", "500K", "800" (bytes per second; K = 1024); nullopt if
+// it is not one.
+std::optional<uint64_t> parse_rate(const std::string& text);
 
 }  // namespace netcp

@@ -9,6 +9,7 @@
 #include "exit_codes.hpp"
 #include "entry_names.hpp"
 #include "json_events.hpp"
+#include "progress.hpp"
 #include "lib9p/error.hpp"
 #include "libafs/client/retry_policy.hpp"
 #include "libafs/error.hpp"
@@ -42,7 +43,8 @@ Failure changed_during_download(const std::string& from, const std::string& why)
                             ": " + make_error_code(netfs::errc::remote_changed).message()};
 }
 
-Reporter::Reporter(int verbosity, bool json) : verbosity_(verbosity), json_(json) {}
+Reporter::Reporter(int verbosity, bool json, Progress* progress)
+    : verbosity_(verbosity), json_(json), progress_(progress) {}
 
 void Reporter::emit(const std::string& line) {
     if (!json_) return;
@@ -56,15 +58,16 @@ void Reporter::start(const std::vector<std::string>& sources, const std::string&
 
 void Reporter::fail(const Failure& f) {
     // Messages carry names from the server: never let one drive the terminal.
-    std::fprintf(stderr, "netcp: %s\n", printable(f.message).c_str());
+    print_message("netcp: " + printable(f.message) + "\n");
     if (failures_++ == 0) first_failure_code_ = f.exit_code;
     emit(json_events::error(f.message, f.exit_code, current_from_, current_to_));
+    if (progress_ && !current_from_.empty()) progress_->file_ended(false, 0);
     current_from_.clear();
     current_to_.clear();
 }
 
 void Reporter::warn(const std::string& message) {
-    if (verbosity_ >= 1) std::fprintf(stderr, "netcp: warning: %s\n", message.c_str());
+    if (verbosity_ >= 1) print_message("netcp: warning: " + printable(message) + "\n");
     emit(json_events::warning(message));
 }
 
@@ -73,13 +76,15 @@ void Reporter::file_started(const std::string& from, const std::string& to, uint
     current_to_ = to;
     current_start_ = std::chrono::steady_clock::now();
     emit(json_events::file_start(from, to, size));
+    if (progress_) progress_->file_started(from, size);
 }
 
 void Reporter::file_copied(const std::string& from, const std::string& to, uint64_t bytes) {
     ++files_;
     bytes_ += bytes;
-    if (verbosity_ >= 2) std::fprintf(stderr, "'%s' -> '%s' (%llu bytes)\n", from.c_str(), to.c_str(),
-                                      static_cast<unsigned long long>(bytes));
+    if (progress_) progress_->file_ended(true, bytes);
+    if (verbosity_ >= 2)
+        print_message("'" + printable(from) + "' -> '" + printable(to) + "' (" + std::to_string(bytes) + " bytes)\n");
     const bool timed = current_from_ == from && current_to_ == to;
     const double secs =
         timed ? std::chrono::duration<double>(std::chrono::steady_clock::now() - current_start_).count() : 0.0;
@@ -90,18 +95,36 @@ void Reporter::file_copied(const std::string& from, const std::string& to, uint6
 
 void Reporter::dir_created(const std::string& to) {
     ++dirs_;
-    if (verbosity_ >= 2) std::fprintf(stderr, "created directory '%s'\n", to.c_str());
+    if (verbosity_ >= 2) print_message("created directory '" + printable(to) + "'\n");
     emit(json_events::dir(to));
+}
+
+void Reporter::file_skipped(const std::string& from, const std::string& to, uint64_t size, const std::string& reason) {
+    ++skipped_;
+    const bool dry = reason == "dry_run";
+    // A dry run exists to show what it would do: at the normal level too.
+    if (verbosity_ >= 2 || (dry && verbosity_ >= 1)) {
+        const std::string why = dry                      ? ""
+                                : reason == "exists"     ? " (exists)"
+                                : reason == "newer"      ? " (the destination is newer)"
+                                                         : " (same size)";
+        print_message((dry ? "would copy '" : "skipped '") + printable(from) + "' -> '" + printable(to) + "'" + why +
+                      "\n");
+    }
+    emit(json_events::skip(from, to, size, reason));
 }
 
 void Reporter::summary() {
     if (verbosity_ < 2) return;
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    std::fprintf(stderr, "netcp: %llu file%s, %llu director%s, %.1f MB in %.2f s (%.1f MB/s)%s\n",
-                 static_cast<unsigned long long>(files_), files_ == 1 ? "" : "s",
-                 static_cast<unsigned long long>(dirs_), dirs_ == 1 ? "y" : "ies", double(bytes_) / 1e6, secs,
-                 secs > 0 ? double(bytes_) / 1e6 / secs : 0.0,
-                 failures_ ? (", " + std::to_string(failures_) + " failed").c_str() : "");
+    char line[256];
+    std::snprintf(line, sizeof line, "netcp: %llu file%s, %llu director%s, %.1f MB in %.2f s (%.1f MB/s)%s%s\n",
+                  static_cast<unsigned long long>(files_), files_ == 1 ? "" : "s",
+                  static_cast<unsigned long long>(dirs_), dirs_ == 1 ? "y" : "ies", double(bytes_) / 1e6, secs,
+                  secs > 0 ? double(bytes_) / 1e6 / secs : 0.0,
+                  skipped_ ? (", " + std::to_string(skipped_) + " skipped").c_str() : "",
+                  failures_ ? (", " + std::to_string(failures_) + " failed").c_str() : "");
+    print_message(line);
 }
 
 void Reporter::finish(int exit_code) {

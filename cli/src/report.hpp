@@ -26,7 +26,9 @@ Failure changed_during_download(const std::string& from, const std::string& why)
 // scripts read one JSON object per line on stdout as well (json_events.hpp).
 class Reporter {
 public:
-    explicit Reporter(int verbosity, bool json = false);
+    // `progress`: the live display and progress events to keep up to date (null: none).
+    explicit Reporter(int verbosity, bool json = false, class Progress* progress = nullptr);
+    Progress* progress() const { return progress_; }
     void start(const std::vector<std::string>& sources, const std::string& destination);
     void fail(const Failure& f);
     void warn(const std::string& message);
@@ -34,6 +36,9 @@ public:
     void file_started(const std::string& from, const std::string& to, uint64_t size);
     void file_copied(const std::string& from, const std::string& to, uint64_t bytes);
     void dir_created(const std::string& to);
+    // A file left alone (--ignore-existing, --update, --size-only), or one --dry-run would
+    // copy: `reason` as in the JSON skip event.
+    void file_skipped(const std::string& from, const std::string& to, uint64_t size, const std::string& reason);
     void summary();
     // The run's last word: the JSON summary with the exit status (nothing without --json).
     void finish(int exit_code);
@@ -44,7 +49,8 @@ private:
     void emit(const std::string& line);
     int verbosity_;
     bool json_;
-    uint64_t files_ = 0, dirs_ = 0, bytes_ = 0, failures_ = 0;
+    Progress* progress_;
+    uint64_t files_ = 0, dirs_ = 0, bytes_ = 0, failures_ = 0, skipped_ = 0;
     int first_failure_code_ = 0;
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
     std::string current_from_, current_to_;  // the file being copied, if any

@@ -16,6 +16,7 @@
 #include "local_io.hpp"
 #include "local_partial.hpp"
 #include "netfs/error.hpp"
+#include "progress.hpp"
 
 namespace netcp {
 
@@ -399,6 +400,7 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
                 if (n < 0 && errno == EINTR) continue;
                 if (n < 0) return p9::fail(last_errno());
                 if (n == 0) return p9::fail(std::make_error_code(std::errc::io_error));  // the file shrank
+                if (Progress* p = engine.progress()) p->add(static_cast<uint64_t>(n));
                 return static_cast<size_t>(n);
             }
         }, options.depth);
@@ -536,17 +538,20 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
     };
 
     tl::expected<uint64_t, std::error_code> got;
-    if (!options.cache_dir.empty()) {
+    // Through netfs-core with --cache, and with --bwlimit (its read path keeps the limit).
+    if (!options.cache_dir.empty() || options.bwlimit > 0) {
         ReconnectingReader reader(remote, remote_path, rc, file);
         got = engine.download(reader, attr.size, cached.get(), out->fd(), &interrupted);
     } else {
         // Pieces arrive in any order: after a lost connection, reading starts again at the
         // lowest byte not yet written (what lies beyond is read and written again).
         Received received;
+        Progress* progress = engine.progress();
         const auto sink = [&](uint64_t pos, std::span<const std::byte> data) -> std::error_code {
             if (interrupted()) return std::make_error_code(std::errc::interrupted);
             if (auto ec = write_fully(out->fd(), pos, data)) return ec;
             received.add(pos, data.size());
+            if (progress) progress->add(data.size());
             return {};
         };
         for (uint64_t at = 0;;) {

@@ -33,14 +33,20 @@ struct FillState {
 // fewer bytes than asked anywhere in a file). No progress before dst is full means the
 // file ended before the size it had when the read began: it changed, and that is an
 // error, never zeros. Every answer moves at least one byte, so this ends.
-void read_whole(ReadBackend* reader, uint64_t pos, std::span<std::byte> dst,
+// With a rate limit, each read waits for its slot on the limiter's thread (never in the
+// thread that issues it, which may hold the file's lock or be the client's I/O thread).
+void read_whole(ReadBackend* reader, RateLimiter* limit, uint64_t pos, std::span<std::byte> dst,
                 std::function<void(std::error_code)> done) {
-    reader->read(pos, dst, [reader, pos, dst, done = std::move(done)](std::error_code ec, size_t got) mutable {
-        if (!ec && got > dst.size()) ec = make_error_code(std::errc::protocol_error);  // more than asked
-        else if (!ec && got == 0) ec = make_error_code(errc::remote_changed);
-        if (ec || got == dst.size()) return done(ec);
-        read_whole(reader, pos + got, dst.subspan(got), std::move(done));
-    });
+    auto send = [reader, limit, pos, dst, done = std::move(done)]() mutable {
+        reader->read(pos, dst, [reader, limit, pos, dst, done = std::move(done)](std::error_code ec, size_t got) mutable {
+            if (!ec && got > dst.size()) ec = make_error_code(std::errc::protocol_error);  // more than asked
+            else if (!ec && got == 0) ec = make_error_code(errc::remote_changed);
+            if (ec || got == dst.size()) return done(ec);
+            read_whole(reader, limit, pos + got, dst.subspan(got), std::move(done));
+        });
+    };
+    if (limit) limit->defer(dst.size(), std::move(send));
+    else send();
 }
 }  // namespace
 
@@ -216,7 +222,7 @@ void File::fill_folio(const FolioRef& f, bool from_cache) {
     for (uint64_t off = 0; off < len; off += piece) {
         const uint64_t n = std::min(piece, len - off);
         auto dst = std::span(base + off, n);
-        read_whole(options_.reader, f->pos + off, dst, [this, f, st](std::error_code ec) {
+        read_whole(options_.reader, ctx_.options().rate_limit.get(), f->pos + off, dst, [this, f, st](std::error_code ec) {
             bool last;
             {
                 std::lock_guard lock(st->mu);

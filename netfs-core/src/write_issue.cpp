@@ -191,6 +191,9 @@ void Engine::issue(WriteRequest& req, uint8_t i) {
         c->in_flight_ = true;
         s.in_flight_bytes += c->len_;
     }
+    // --bwlimit: the servers' streams wait for their slot; the local cache never does. A
+    // cancelled subrequest goes at once (it sends nothing).
+    if (ctx.options_.rate_limit && s.kind != StreamKind::cache && !c->failed_) ctx.options_.rate_limit->acquire(c->len_);
     ++ctx.counters_.streams[i].issued;
     trace(req, TraceEvent::sreq_issue, c, -1, c->start_, c->len_);
     submit(*c);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "netfs/pool.hpp"
+#include "netfs/rate_limit.hpp"
 #include "netfs/request.hpp"
 #include "netfs/stats.hpp"
 #include "netfs/trace.hpp"
@@ -30,6 +31,9 @@ struct ContextOptions {
     uint32_t max_retries = 16;        // reissues of one span before it fails
     uint32_t max_no_progress = 4;     // successes in a row that wrote no byte before it fails
     size_t folio_recycle_bytes = 64u << 20;  // free folio buffers kept for reuse
+    // Limits the bytes per second of every upload and mirror subrequest and every server
+    // read of the context's files (null: no limit). It must outlive the context.
+    std::shared_ptr<RateLimiter> rate_limit;
 };
 
 class Context {
