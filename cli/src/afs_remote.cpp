@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "engine.hpp"
+#include "local_io.hpp"
 #include "exit_codes.hpp"
 #include "libafs/error.hpp"
 #include "libafs/netfs/remote_file.hpp"
@@ -213,9 +214,9 @@ std::error_code AfsRemote::mkfifo(const std::string&, uint32_t) {
 }
 
 tl::expected<uint64_t, Failure> AfsRemote::upload(Engine& engine, const std::string& local, const struct stat& st,
-                                                  const std::string& remote_path) {
+                                                  const std::string& remote_path, int source_fd) {
     const std::string dest = url(remote_path);
-    FdGuard src{::open(local.c_str(), O_RDONLY | O_CLOEXEC | (options_.dereference ? 0 : O_NOFOLLOW))};
+    FdGuard src{open_upload_source(local, source_fd, options_.dereference)};
     if (src.fd < 0) return tl::unexpected(failure("cannot open '" + local + "'", last_errno()));
 
     auto [parent, name] = split_parent(remote_path);

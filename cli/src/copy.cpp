@@ -34,6 +34,7 @@
 #include "location.hpp"
 #include "progress.hpp"
 #include "remote.hpp"
+#include "standard_streams.hpp"
 #include "report.hpp"
 #include "transfer.hpp"
 
@@ -104,6 +105,15 @@ public:
                 return usage(remote_loc.kind == Location::Kind::afs ? "all remote operands must name the same cell"
                                                                     : "all remote operands must name the same server");
         }
+        // `-`: standard input as the one source, standard output as the destination.
+        const bool from_stdin = upload && locs.size() == 1 && is_standard_stream(locs.front());
+        const bool to_stdout = !upload && is_standard_stream(dst);
+        if (upload && !from_stdin && std::any_of(locs.begin(), locs.end(), is_standard_stream))
+            return usage("'-' (standard input) must be the only source");
+        if (to_stdout && (locs.size() != 1 || opt_.recursive || !opt_.files_from.empty()))
+            return usage("'-' (standard output) takes exactly one file: no -r, --files-from or several sources");
+        if ((from_stdin || to_stdout) && !opt_.files_from.empty())
+            return usage("--files-from takes a directory as SRC, not '-'");
         auto remote = open_remote(opt_, remote_loc);
         if (!remote) {
             rep_.fail(remote.error());
@@ -115,6 +125,16 @@ public:
             return exit_usage;
         }
 
+        if (from_stdin) {
+            upload_standard_input(dst);
+            rep_.summary();
+            return rep_.exit_code();
+        }
+        if (to_stdout) {
+            download_to_standard_output(locs.front());
+            rep_.summary();
+            return rep_.exit_code();
+        }
         // A local destination: its directory is opened once (following the user's own
         // links, as cp does), and everything below is reached from that descriptor.
         LocalParent dst_parent;
@@ -211,7 +231,7 @@ private:
     }
 
     int usage(const std::string& message) {
-        print_message("netcp: " + message + "\nTry 'netcp --help'.\n");
+        rep_.usage_error(message);
         return exit_usage;
     }
 
@@ -462,6 +482,73 @@ private:
             copy_node(s, *sn, d, dn, false, LocalAt{local.get(), name});
         }
         if ((opt_.preserve || !exists) && !opt_.dry_run) finish_dir(src, node, dst, local.get());
+    }
+
+    static bool is_standard_stream(const Location& l) { return !l.is_remote() && l.path == "-"; }
+
+    // netcp - REMOTE: standard input becomes the file REMOTE names (never a directory:
+    // a stream has no name to put inside one).
+    void upload_standard_input(const Location& dst) {
+        auto dn = stat_node(dst);
+        if (!dn) return rep_.fail(*dn.error());
+        if (dn->type == Node::Type::dir || dst.trailing_slash)
+            return rep_.fail({exit_usage, "standard input has no name: give the file's name in " + name_of(dst) +
+                                              " (e.g. " + name_of(child(dst, "data")) + ")"});
+        if (rep_.progress()) rep_.progress()->set_total_files(1);
+        Node src;
+        src.type = Node::Type::file;
+        if (opt_.ignore_existing && dn->type != Node::Type::missing)
+            return rep_.file_skipped("-", name_of(dst), 0, "exists");
+        auto in = spool_standard_input(&interrupted);
+        if (!in) {
+            if (interrupted()) return rep_.fail({exit_interrupted, in.error()});
+            return rep_.fail({exit_error, in.error()});
+        }
+        src.local = in->st;
+        src.mode = in->st.st_mode;
+        if (auto reason = skip_reason(src, *dn))
+            return rep_.file_skipped("-", name_of(dst), size_of(src), *reason);
+        if (opt_.dry_run) return rep_.file_skipped("-", name_of(dst), size_of(src), "dry_run");
+        if (dn->type == Node::Type::dir)
+            return rep_.fail({exit_error, "cannot overwrite directory '" + name_of(dst) + "' with standard input"});
+        rep_.file_started("-", name_of(dst), size_of(src));
+        auto r = remote_->upload(engine(), "-", in->st, dst.path, in->fd);
+        if (!r) {
+            if (r.error().exit_code == exit_interrupted) {
+                rep_.fail({exit_interrupted, "interrupted by a signal: partial files were removed"});
+                return;
+            }
+            return rep_.fail(r.error());
+        }
+        rep_.file_copied("-", name_of(dst), *r);
+    }
+
+    // netcp REMOTE -: the file, checked whole, then written to standard output.
+    void download_to_standard_output(const Location& src) {
+        auto sn = stat_node(src, true);
+        if (!sn) return rep_.fail(*sn.error());
+        if (sn->type == Node::Type::missing)
+            return rep_.fail({exit_not_found, "cannot stat '" + src.text + "': No such file or directory"});
+        if (sn->type != Node::Type::file)
+            return rep_.fail({exit_usage, "only a regular file can be written to standard output: " + name_of(src) +
+                                              " is not one"});
+        if (rep_.progress()) rep_.progress()->set_total_files(1);
+        if (opt_.dry_run) return rep_.file_skipped(name_of(src), "-", sn->remote.size, "dry_run");
+        auto spool = StdoutSpool::create();
+        if (!spool) return rep_.fail({exit_error, spool.error()});
+        rep_.file_started(name_of(src), "-", sn->remote.size);
+        auto r = remote_->download(engine(), src.path, sn->remote,
+                                   LocalTarget{spool->dir_fd(), StdoutSpool::name, "standard output"});
+        if (!r) {
+            if (r.error().exit_code == exit_interrupted) {
+                rep_.fail({exit_interrupted, "interrupted by a signal: nothing was written to standard output"});
+                return;
+            }
+            return rep_.fail(r.error());
+        }
+        if (const std::string why = spool->copy_to_stdout(*r); !why.empty())
+            return rep_.fail({exit_error, name_of(src) + ": " + why});
+        rep_.file_copied(name_of(src), "-", *r);
     }
 
     // --files-from: each listed path of the source directory `src` to the same path under

@@ -1,5 +1,7 @@
 #include "local_io.hpp"
 
+#include <fcntl.h>
+
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,6 +29,11 @@ std::error_code write_fully(int fd, uint64_t pos, std::span<const std::byte> dat
         done += static_cast<size_t>(n);
     }
     return {};
+}
+
+int open_upload_source(const std::string& path, int source_fd, bool follow) {
+    if (source_fd >= 0) return ::fcntl(source_fd, F_DUPFD_CLOEXEC, 0);
+    return ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
 }
 
 }  // namespace netcp

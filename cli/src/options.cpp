@@ -18,6 +18,9 @@ constexpr const char* footer = R"(Operands:
   afs://CELL/PATH, meaning /afs/CELL/PATH in an OpenAFS cell. One side must be
   local and the other remote. Directories follow cp -r: copying into an existing
   directory puts the source inside it; a missing destination becomes the copy.
+  '-' as the only SRC uploads standard input as the file DST names; '-' as DST
+  writes the one file downloaded to standard output, once it is complete and
+  checked (both pass through a temporary file in $TMPDIR). A file named '-' is ./-.
 
 Examples:
   Upload a file to a diod export:
@@ -38,6 +41,10 @@ Examples:
   read anonymously (rxnull) with the VL server from a CellServDB file:
     netcp --localauth KeyFile --user alice --user bob -r ./tree afs://example.org/proj/
     netcp --cellservdb /etc/openafs/CellServDB afs://example.org/pub/README .
+  Stream an archive to the server and back, and copy the paths a script lists:
+    tar cz ./src | netcp --aname /srv/export - 9p://fileserver/backups/src.tgz
+    netcp --aname /srv/export 9p://fileserver/backups/src.tgz - | tar xz
+    find . -name '*.log' -print0 | netcp -0 --files-from - . 9p://fileserver/logs/
   Use an IPv6 server, a non-default port, and environment defaults:
     NETCP_ANAME=/srv/export netcp big.iso 9p://[fd00::5]:5640/isos/
   Upload without the page cache and show what the write engine did:
@@ -249,6 +256,11 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
     if (o.operands.size() < 2) {
         std::fprintf(stderr, "netcp: missing destination operand after '%s'\nTry 'netcp --help'.\n",
                      o.operands.front().c_str());
+        return {std::nullopt, std::nullopt, exit_usage};
+    }
+    if (o.json && o.operands.back() == "-") {
+        std::fprintf(stderr, "netcp: --json writes its events to standard output, and '-' sends the file there: "
+                             "choose one\n");
         return {std::nullopt, std::nullopt, exit_usage};
     }
     if (quiet && verbose) {

@@ -69,9 +69,11 @@ public:
     virtual std::error_code mkfifo(const std::string& path, uint32_t mode) = 0;
 
     // Uploads local regular file `local` (stat'ed as `st`) to `remote_path` through the
-    // engine, under a temporary name renamed into place once every byte is stored.
+    // engine, under a temporary name renamed into place once every byte is stored. With
+    // `source_fd`, the data is read from that open file instead (standard input spooled
+    // to a temporary file); `local` only names it in messages.
     virtual tl::expected<uint64_t, Failure> upload(Engine& engine, const std::string& local, const struct stat& st,
-                                                   const std::string& remote_path) = 0;
+                                                   const std::string& remote_path, int source_fd = -1) = 0;
     // Downloads remote regular file `remote_path` (attributes `attr`) to `local`, through a
     // temporary name beside it as well. Returns the bytes copied: exactly the file's bytes,
     // or a failure (a file that changed on the server while it was read is one).

@@ -299,8 +299,8 @@ std::error_code RemoteFs::mkfifo(const std::string& path, uint32_t mode) {
 }
 
 tl::expected<uint64_t, Failure> RemoteFs::upload(Engine& engine, const std::string& local, const struct stat& st,
-                                                 const std::string& remote_path) {
-    return upload_file(*this, engine, options_, local, st, remote_path);
+                                                 const std::string& remote_path, int source_fd) {
+    return upload_file(*this, engine, options_, local, st, remote_path, source_fd);
 }
 
 tl::expected<uint64_t, Failure> RemoteFs::download(Engine& engine, const std::string& remote_path,

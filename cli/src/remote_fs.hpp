@@ -69,7 +69,7 @@ public:
     std::error_code symlink(const std::string& path, const std::string& target) override;
     std::error_code mkfifo(const std::string& path, uint32_t mode) override;
     tl::expected<uint64_t, Failure> upload(Engine& engine, const std::string& local, const struct stat& st,
-                                           const std::string& remote_path) override;
+                                           const std::string& remote_path, int source_fd = -1) override;
     tl::expected<uint64_t, Failure> download(Engine& engine, const std::string& remote_path, const RemoteAttr& attr,
                                              const LocalTarget& local) override;
 

@@ -66,6 +66,12 @@ void Reporter::fail(const Failure& f) {
     current_to_.clear();
 }
 
+void Reporter::usage_error(const std::string& message) {
+    print_message("netcp: " + printable(message) + "\nTry 'netcp --help'.\n");
+    if (failures_++ == 0) first_failure_code_ = exit_usage;
+    emit(json_events::error(message, exit_usage, {}, {}));
+}
+
 void Reporter::warn(const std::string& message) {
     if (verbosity_ >= 1) print_message("netcp: warning: " + printable(message) + "\n");
     emit(json_events::warning(message));

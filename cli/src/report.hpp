@@ -31,6 +31,9 @@ public:
     Progress* progress() const { return progress_; }
     void start(const std::vector<std::string>& sources, const std::string& destination);
     void fail(const Failure& f);
+    // A usage error found once the copy began (operands that cannot go together): the
+    // message and "Try 'netcp --help'", exit 2.
+    void usage_error(const std::string& message);
     void warn(const std::string& message);
     // A file's copy begins (its events and errors name it until file_copied or fail).
     void file_started(const std::string& from, const std::string& to, uint64_t size);

@@ -322,11 +322,11 @@ std::string attribute_change(const p9::Rgetattr& before, const p9::Rgetattr& now
 
 tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, const Options& options,
                                             const std::string& local, const struct stat& st,
-                                            const std::string& remote_path) {
+                                            const std::string& remote_path, int source_fd) {
     // Clients replaced by the previous file's reconnections: nothing holds them any more.
     remote.release_retired();
     const std::string dest = remote.url(remote_path);
-    FdGuard src{::open(local.c_str(), O_RDONLY | O_CLOEXEC | (options.dereference ? 0 : O_NOFOLLOW))};
+    FdGuard src{open_upload_source(local, source_fd, options.dereference)};
     if (src.fd < 0) return tl::unexpected(failure("cannot open '" + local + "'", last_errno()));
 
     auto [parent, name] = split_parent(remote_path);

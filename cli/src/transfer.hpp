@@ -30,7 +30,7 @@ bool connection_lost(std::error_code ec, bool still_connected);
 // Returns the bytes copied or the failure.
 tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, const Options& options,
                                             const std::string& local, const struct stat& st,
-                                            const std::string& remote_path);
+                                            const std::string& remote_path, int source_fd = -1);
 
 // Downloads remote regular file `remote_path` (attributes `attr`) to local path `local`:
 // with --cache through the engine's buffered reads, served from the cache when it holds

@@ -373,3 +373,59 @@ TEST_CASE("a --timeout below one millisecond is a timeout, not forever") {
     CHECK(secs < 20);
     CHECK(!fs::exists(local / "f"));
 }
+
+TEST_CASE("'-' uploads standard input and downloads to standard output, and refuses what cannot be") {
+    NinePServer d;
+    TempDir tmp;
+    Netcp netcp{d};
+    // Its temporary files go to a directory of the test's own, which must end empty.
+    fs::create_directories(tmp / "spool");
+    const std::string bin =
+        "TMPDIR=" + q(tmp / "spool") + " " + shell_quote(NETCP_BINARY) + " --aname " + shell_quote(d.aname());
+    write_random_file(tmp / "src", 5'000'001, 21);
+    const std::string sum = sha256_file(tmp / "src");
+    // From a pipe (spooled), and from a file redirected in (read in place).
+    auto r = run("cat " + q(tmp / "src") + " | " + bin + " - " + netcp.url("piped"));
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(sha256_file(d.export_dir() / "piped") == sum);
+    r = run(bin + " - " + netcp.url("redirected") + " < " + q(tmp / "src"));
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(sha256_file(d.export_dir() / "redirected") == sum);
+    // An empty stream is an empty file; the mode is a new file's (0666 less the umask).
+    r = run(bin + " - " + netcp.url("empty") + " < /dev/null");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(fs::file_size(d.export_dir() / "empty") == 0);
+    CHECK((fs::status(d.export_dir() / "empty").permissions() & fs::perms::owner_write) != fs::perms::none);
+    // Down to standard output: exactly the file, into a pipe and into a file.
+    r = run("( " + bin + " " + netcp.url("piped") + " - | sha256sum )");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(r.output.substr(0, 64) == sum);
+    r = run("( " + bin + " " + netcp.url("piped") + " - > " + q(tmp / "out") + " )");
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(sha256_file(tmp / "out") == sum);
+    // A reader that goes away: an error, not success.
+    r = run("bash -c " + shell_quote(bin + " " + netcp.url("piped") + " - | head -c 10 >/dev/null; exit ${PIPESTATUS[0]}"));
+    CHECK(r.status == 1);
+    // Refused: into a directory (a stream has no name), with others, with -r, with --json.
+    fs::create_directories(d.export_dir() / "dir");
+    r = run("echo x | " + bin + " - " + netcp.url("dir"));
+    CHECK(r.status == 2);
+    CHECK_MESSAGE(r.output.find("standard input has no name") != std::string::npos, r.output);
+    r = run("echo x | " + bin + " - " + q(tmp / "src") + " " + netcp.url("dir"));
+    CHECK(r.status == 2);
+    r = run(bin + " -r " + netcp.url("dir") + " -");
+    CHECK(r.status == 2);
+    r = run(bin + " --json " + netcp.url("piped") + " -");
+    CHECK(r.status == 2);
+    r = run(bin + " " + netcp.url("dir") + " -");
+    CHECK(r.status == 2);
+    r = run(bin + " " + netcp.url("missing") + " -");
+    CHECK(r.status == 3);
+    // A local file called '-' is still reachable as ./-.
+    write_file(tmp / "-", std::string("dash"));
+    r = run("cd " + q(tmp.path()) + " && " + bin + " ./- " + netcp.url("dash"));
+    REQUIRE_MESSAGE(r.status == 0, r.output);
+    CHECK(fs::file_size(d.export_dir() / "dash") == 4);
+    // Nothing left in $TMPDIR.
+    CHECK(fs::is_empty(tmp / "spool"));
+}

@@ -276,3 +276,35 @@ TEST_CASE("errors: a missing file is exit 3, an unknown cell or unreachable VL s
                       (tmp / "y").string());
     CHECK_MESSAGE(good.status == 0, good.output);
 }
+
+TEST_CASE("'-': standard input up to the cell and a file down to standard output, within --bwlimit") {
+    const auto& cell = AfsCell::get();
+    testutil::TempDir tmp("netcp-afs-stdio");
+    const auto src = tmp / "f";
+    constexpr uint64_t size = 20u << 20;  // two seconds at 10 MiB/s
+    testutil::write_random_file(src, size, 11);
+    const std::string remote = cell.bob_only_dir + "/" + AfsCell::unique_name("stdin");
+    const std::string args = base_args(cell, {"bob"}) + " -q --bwlimit 10M ";
+    auto t0 = std::chrono::steady_clock::now();
+    auto up = testutil::run("cat " + testutil::shell_quote(src.string()) + " | timeout 300 " + NETCP_BINARY + " " +
+                            args + "- " + url(remote) + " 2>&1");
+    const double up_s = seconds_since(t0);
+    REQUIRE_MESSAGE(up.status == 0, up.output);
+    const auto back = tmp / "back";
+    t0 = std::chrono::steady_clock::now();
+    auto down = testutil::run("( timeout 300 " + std::string(NETCP_BINARY) + " " + args + url(remote) + " - >" +
+                              testutil::shell_quote(back.string()) + " )");
+    const double down_s = seconds_since(t0);
+    REQUIRE_MESSAGE(down.status == 0, down.output);
+    CHECK(testutil::sha256_file(back) == testutil::sha256_file(src));
+    // Never faster than the limit allows (the engine throttles AFS stores and fetches too).
+    CHECK_MESSAGE(up_s >= 2.0 * 0.9, "upload took " << up_s << " s");
+    CHECK_MESSAGE(down_s >= 2.0 * 0.9, "download took " << down_s << " s");
+    CHECK_MESSAGE(up_s <= 2.0 * 1.5, "upload took " << up_s << " s");
+    CHECK_MESSAGE(down_s <= 2.0 * 1.5, "download took " << down_s << " s");
+    // A missing file: exit 3, and nothing on standard output.
+    auto missing = testutil::run("( timeout 300 " + std::string(NETCP_BINARY) + " " + args + url(remote + "-nope") +
+                                 " - >" + testutil::shell_quote((tmp / "none").string()) + " 2>/dev/null )");
+    CHECK(missing.status == 3);
+    CHECK(std::filesystem::file_size(tmp / "none") == 0);
+}
