@@ -37,6 +37,7 @@
 #include "standard_streams.hpp"
 #include "report.hpp"
 #include "transfer.hpp"
+#include "transfer_pool.hpp"
 
 namespace netcp {
 
@@ -77,6 +78,7 @@ Node::Type type_of_mode(uint32_t mode) {
 struct LocalAt {
     int dir = -1;
     std::string name;
+    std::shared_ptr<DirFd> keep;  // holds `dir` open while a transfer in another thread uses it
 };
 
 class Copier {
@@ -124,16 +126,19 @@ public:
             rep_.fail({exit_usage, engine().open_error()});
             return exit_usage;
         }
+        // Files go to the pool; workers connect on their own as they are needed.
+        (void)engine();  // made here: jobs share it from several threads
+        pool_ = std::make_unique<TransferPool>(
+            opt_.transfers, *remote_, [this, remote_loc] { return open_remote(opt_, remote_loc); },
+            [this](const Failure& f) { rep_.fail(f); });
 
         if (from_stdin) {
             upload_standard_input(dst);
-            rep_.summary();
-            return rep_.exit_code();
+            return finish();
         }
         if (to_stdout) {
             download_to_standard_output(locs.front());
-            rep_.summary();
-            return rep_.exit_code();
+            return finish();
         }
         // A local destination: its directory is opened once (following the user's own
         // links, as cp does), and everything below is reached from that descriptor.
@@ -167,10 +172,8 @@ public:
             return rep_.exit_code();
         }
         if (!opt_.files_from.empty()) {
-            copy_listed(locs.front(), dst, *dst_node, dst_parent, std::move(dst_dir));
-            if (interrupted()) rep_.fail({exit_interrupted, "interrupted by a signal: partial files were removed"});
-            rep_.summary();
-            return rep_.exit_code();
+            copy_listed(locs.front(), dst, *dst_node, dst_parent, std::make_shared<DirFd>(std::move(dst_dir)));
+            return finish();
         }
         // Without -r every source is a file (a directory is refused): the total is known.
         if (!opt_.recursive && rep_.progress()) rep_.progress()->set_total_files(locs.size());
@@ -194,7 +197,7 @@ public:
             }
             Location target = dst;
             Node target_node = *dst_node;
-            LocalAt at{dst_parent.dir.get(), dst_parent.name};
+            LocalAt at{dst_parent.dir.get(), dst_parent.name, nullptr};
             if (dst_is_dir && !opt_.no_target_directory) {
                 const std::string name = base_name(src);
                 if (auto why = unsafe_name_reason(name)) {
@@ -208,17 +211,30 @@ public:
                     continue;
                 }
                 target_node = *t;
-                at = {dst_dir.get(), name};
+                at = {dst_dir.get(), name, nullptr};
             }
             copy_node(src, *node, target, target_node, /*top=*/true, at);
             if (!still_connected("the sources after " + name_of(src))) break;
         }
+        return finish();
+    }
+
+private:
+    // The end of a copy: the files still in flight land, the directories get their modes
+    // and times, and the summary is printed. Called while the local directories the jobs
+    // write into are still open.
+    int finish() {
+        if (pool_) {
+            if (interrupted()) pool_->cancel_pending();
+            pool_->drain();
+        }
+        for (const auto& d : finish_dirs_) finish_dir(d.src, d.node, d.dst, d.local->get());
+        finish_dirs_.clear();
         if (interrupted()) rep_.fail({exit_interrupted, "interrupted by a signal: partial files were removed"});
         rep_.summary();
         return rep_.exit_code();
     }
 
-private:
     // Whether the copy can go on: the connection is up, or was made again. If not, one
     // failure (exit 4) names what is left uncopied, instead of one per entry.
     bool still_connected(const std::string& what_is_left) {
@@ -347,11 +363,22 @@ private:
         return std::nullopt;
     }
 
+    // The file is copied by the pool (in this thread when it is busy, or with one transfer),
+    // over whichever connection runs the job.
     void copy_file(const Location& src, const Node& node, const Location& dst, const LocalAt& at) {
+        if (!pool_) return copy_file_over(*remote_, src, node, dst, at);
+        pool_->submit({[this, src, node, dst, at](Remote& over) {
+                           if (!interrupted()) copy_file_over(over, src, node, dst, at);
+                       },
+                       name_of(src)});
+    }
+
+    void copy_file_over(Remote& over, const Location& src, const Node& node, const Location& dst,
+                        const LocalAt& at) {
         const uint64_t size = src.is_remote() ? node.remote.size : static_cast<uint64_t>(node.local.st_size);
         rep_.file_started(name_of(src), name_of(dst), size);
-        auto r = src.is_remote() ? remote_->download(engine(), src.path, node.remote, LocalTarget{at.dir, at.name, dst.path})
-                                 : remote_->upload(engine(), src.path, node.local, dst.path);
+        auto r = src.is_remote() ? over.download(engine(), src.path, node.remote, LocalTarget{at.dir, at.name, dst.path})
+                                 : over.upload(engine(), src.path, node.local, dst.path);
         if (!r) {
             if (r.error().exit_code == exit_interrupted) return;  // reported once, at the end
             rep_.fail(r.error());
@@ -439,14 +466,14 @@ private:
             rep_.dir_created(name_of(dst));
         }
         // The local directory is entered through its parent's descriptor, refusing a link.
-        DirFd local;
+        auto local = std::make_shared<DirFd>();
         if (!dst.is_remote()) {
             auto d = open_local_child_dir(at.dir, at.name);
             if (!d) {
                 rep_.fail(failure("cannot enter directory '" + dst.path + "'", d.error()));
                 return;
             }
-            local = std::move(*d);
+            *local = std::move(*d);
         }
         auto entries = list(src);
         if (!entries) {
@@ -472,16 +499,21 @@ private:
             }
             Node dn;
             if (exists) {  // only a directory that existed before can hold entries already
-                auto t = dst.is_remote() ? stat_node(d) : stat_local_at(local.get(), name, d.path, false);
+                auto t = dst.is_remote() ? stat_node(d) : stat_local_at(local->get(), name, d.path, false);
                 if (!t) {
                     rep_.fail(*t.error());
                     continue;
                 }
                 dn = *t;
             }
-            copy_node(s, *sn, d, dn, false, LocalAt{local.get(), name});
+            copy_node(s, *sn, d, dn, false, LocalAt{local->get(), name, local});
         }
-        if ((opt_.preserve || !exists) && !opt_.dry_run) finish_dir(src, node, dst, local.get());
+        if ((opt_.preserve || !exists) && !opt_.dry_run) {
+            // Its files may still be in flight (--transfers): its mode and time are set
+            // once they are all in place, deepest directories first.
+            if (pool_ && opt_.transfers > 1) finish_dirs_.push_back({src, node, dst, local});
+            else finish_dir(src, node, dst, local->get());
+        }
     }
 
     static bool is_standard_stream(const Location& l) { return !l.is_remote() && l.path == "-"; }
@@ -555,13 +587,14 @@ private:
     // `dst` (created if missing, with the directories each path implies), as rsync does.
     // A listed directory is created, and copied whole only with -r.
     void copy_listed(const Location& src, const Location& dst, const Node& dst_node, LocalParent& dst_parent,
-                     DirFd dst_dir) {
+                     std::shared_ptr<DirFd> dst_dir) {
         auto list = read_file_list(opt_.files_from, opt_.from0);
         if (!list) {
             rep_.fail({exit_usage, list.error()});
             return;
         }
         for (const auto& why : list->refused) rep_.fail({exit_usage, "refusing the --files-from entry " + why});
+        if (list->paths.empty()) return;  // nothing to copy: make nothing
         auto src_node = stat_node(src, true);
         if (!src_node) {
             rep_.fail(*src_node.error());
@@ -581,23 +614,23 @@ private:
         // The destination directory, made if missing.
         bool dst_exists = dst_node.type == Node::Type::dir;
         if (!dst_exists && !ensure_dir(dst, *src_node, dst_parent.dir.get(), dst_parent.name)) return;
-        if (!dst.is_remote() && !dst_dir && !opt_.dry_run) {
+        if (!dst.is_remote() && !*dst_dir && !opt_.dry_run) {
             auto d = open_local_child_dir(dst_parent.dir.get(), dst_parent.name);
             if (!d) {
                 rep_.fail(failure("cannot enter directory '" + dst.path + "'", d.error()));
                 return;
             }
-            dst_dir = std::move(*d);
+            *dst_dir = std::move(*d);
         }
         for (const auto& parts : list->paths) {
             if (interrupted()) return;
             if (!still_connected("the rest of the --files-from list")) return;
-            copy_listed_path(src, dst, parts, dst_dir.get(), dst_exists);
+            copy_listed_path(src, dst, parts, dst_dir->get(), dst_dir, dst_exists);
         }
     }
 
     void copy_listed_path(const Location& src, const Location& dst, const std::vector<std::string>& parts,
-                          int dst_fd, bool dst_exists) {
+                          int dst_fd, const std::shared_ptr<DirFd>& keep, bool dst_exists) {
         Location s = src, d = dst;
         std::string shown;
         for (const auto& p : parts) shown += (shown.empty() ? "" : "/") + p;
@@ -607,7 +640,7 @@ private:
                 return;
             }
         // The directories the path implies, each made if missing (from the source's own).
-        DirFd here;  // the local directory reached so far (dst_fd at first)
+        std::shared_ptr<DirFd> here = keep;  // the local directory reached so far (dst_fd at first)
         int at = dst_fd;
         bool exists = dst_exists;
         for (size_t i = 0; i + 1 < parts.size(); ++i) {
@@ -646,8 +679,8 @@ private:
                     rep_.fail(failure("cannot enter directory '" + d.path + "'", opened.error()));
                     return;
                 }
-                here = std::move(*opened);
-                at = here.get();
+                here = std::make_shared<DirFd>(std::move(*opened));
+                at = here->get();
             }
         }
         const std::string& last = parts.back();
@@ -679,7 +712,7 @@ private:
                                            name_of(s) + "'"});
             return;
         }
-        copy_node(s, *sn, d, dn, false, LocalAt{at, last});
+        copy_node(s, *sn, d, dn, false, LocalAt{at, last, here});
     }
 
     // Creates directory `dst` (`name` in local directory `parent_fd` for a download) with
@@ -764,7 +797,12 @@ public:
     // --stats: the engine's counters, if anything was uploaded through it.
     void print_stats() const {
         if (opt_.stats && engine_) print_message(engine_->stats_text());
-        if (opt_.stats && remote_) print_message(remote_->stats_text());
+        if (opt_.stats && remote_) {
+            std::vector<std::string> texts{remote_->stats_text()};
+            if (pool_)
+                for (const Remote* r : pool_->worker_remotes()) texts.push_back(r->stats_text());
+            print_message(merge_stats_texts(texts));
+        }
     }
 
 private:
@@ -772,6 +810,15 @@ private:
     Reporter& rep_;
     std::unique_ptr<Remote> remote_;
     std::unique_ptr<Engine> engine_;
+    // Directories whose modes and times are set at the end, once their files are in.
+    struct FinishDir {
+        Location src;
+        Node node;
+        Location dst;
+        std::shared_ptr<DirFd> local;
+    };
+    std::vector<FinishDir> finish_dirs_;
+    std::unique_ptr<TransferPool> pool_;  // declared last: destroyed (drained) first
 };
 
 }  // namespace
@@ -795,6 +842,7 @@ int run_copy(const Options& options) {
     rep.start(sources, options.operands.back());
     Copier c(options, rep);
     const int code = c.run();
+    progress.stop();  // no progress event after the summary, no line under the stats
     c.print_stats();
     rep.finish(code);
     return code;

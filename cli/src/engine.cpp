@@ -113,6 +113,7 @@ void Engine::finish_cache(netfs::cache::Object* object, bool keep, const std::st
 }
 
 std::string Engine::stats_text() const {
+    std::lock_guard lock(stats_mu_);
     std::ostringstream os;
     os << ctx_->stats().to_string(max_streams_used_);
     if (downloaded_) {
@@ -136,6 +137,7 @@ std::error_code Engine::upload(int fd, uint64_t size, netfs::StreamBackend& back
     fo.streams = {{&backend, in_flight}};
     if (cache) {
         fo.cache = cache;  // stream 1: the same pages go to the cache in the same pass
+        std::lock_guard lock(stats_mu_);
         max_streams_used_ = 2;
     }
     fo.folio_size = 256u << 10;
@@ -158,8 +160,9 @@ std::error_code Engine::upload(int fd, uint64_t size, netfs::StreamBackend& back
     }
     // Everything written must reach the server before we call it done; after a failure,
     // flush still drains what is in flight (and its own error is not the first one).
+    // The source stays until the file ends (the context, which it reads, outlives it): the
+    // count must not fall back to zero between the flush and the rename.
     std::error_code fec = file.flush();
-    if (progress) progress->set_file_source({});
     return ec ? ec : fec;
 }
 
@@ -177,7 +180,10 @@ netfs::result<uint64_t> Engine::download(netfs::ReadBackend& reader, uint64_t si
     // folios read ahead are dropped before the reader gets them and read twice.
     fo.cache_limit = fo.cache_backlog_limit + 2 * fo.readahead_max;
     fo.dirty_background = 4u << 20;      // copy-to-cache starts early, in the background
-    if (cache) max_streams_used_ = std::max<size_t>(max_streams_used_, 2);
+    if (cache) {
+        std::lock_guard lock(stats_mu_);
+        max_streams_used_ = std::max<size_t>(max_streams_used_, 2);
+    }
     if (rate_limit_) {
         // Readahead runs ahead of the limit by its window once; keep that to a fraction
         // of a second's worth.
@@ -210,6 +216,7 @@ netfs::result<uint64_t> Engine::download(netfs::ReadBackend& reader, uint64_t si
     // turn caching off (the cache object says so), they never fail the download.
     (void)file.flush();
     const auto rs = file.read_stats();
+    std::lock_guard lock(stats_mu_);
     read_stats_.from_server += rs.from_server;
     read_stats_.from_cache += rs.from_cache;
     read_stats_.server_reads += rs.server_reads;

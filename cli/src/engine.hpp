@@ -81,6 +81,7 @@ private:
     std::FILE* trace_ = nullptr;
     std::mutex trace_mu_;
     std::string open_error_;
+    mutable std::mutex stats_mu_;  // files run in several threads (--transfers)
     size_t max_streams_used_ = 1;
     netfs::ReadStats read_stats_;
     bool downloaded_ = false;

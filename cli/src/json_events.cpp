@@ -49,7 +49,8 @@ std::string error(const std::string& message, int exit_code, const std::string& 
 std::string warning(const std::string& message) { return line({{"event", "warning"}, {"message", message}}); }
 
 std::string progress(uint64_t bytes, double rate, uint64_t files_done, std::optional<uint64_t> total_files,
-                     const std::string& file, uint64_t file_bytes, uint64_t file_size, double elapsed) {
+                     const std::string& file, uint64_t file_bytes, uint64_t file_size, uint64_t active,
+                     double elapsed) {
     json j = {{"event", "progress"}, {"bytes", bytes}, {"rate", rate}, {"files_done", files_done},
               {"elapsed", elapsed}};
     if (total_files) j["total_files"] = *total_files;
@@ -57,6 +58,7 @@ std::string progress(uint64_t bytes, double rate, uint64_t files_done, std::opti
         j["file"] = file;
         j["file_bytes"] = file_bytes;
         j["file_size"] = file_size;
+        j["active"] = active;
     }
     return line(j);
 }

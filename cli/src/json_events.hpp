@@ -21,8 +21,11 @@ std::string error(const std::string& message, int exit_code, const std::string& 
 std::string warning(const std::string& message);
 // How far the copy has got (at most twice a second): every file's bytes so far, the recent
 // rate, files done, and the current file (empty between files).
+// With several files at once (--transfers), `file` is the newest and `file_bytes` and
+// `file_size` are the sums over the `active` ones.
 std::string progress(uint64_t bytes, double rate, uint64_t files_done, std::optional<uint64_t> total_files,
-                     const std::string& file, uint64_t file_bytes, uint64_t file_size, double elapsed);
+                     const std::string& file, uint64_t file_bytes, uint64_t file_size, uint64_t active,
+                     double elapsed);
 // A file left alone: `reason` is "exists" (--ignore-existing), "newer" (--update), "same_size"
 // (--size-only) or "dry_run" (--dry-run: it would have been copied).
 std::string skip(const std::string& from, const std::string& to, uint64_t size, const std::string& reason);

@@ -210,6 +210,9 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
         ->envname("NETCP_MSIZE")->check(CLI::Range(4096u, 16u << 20))->capture_default_str()->group(conn);
     app.add_option("--depth", o.depth, "Requests in flight per file")
         ->envname("NETCP_DEPTH")->check(CLI::Range(1u, 1024u))->capture_default_str()->group(conn);
+    app.add_option("--transfers", o.transfers, "Files copied at once, each over a connection of its own (opened "
+                                               "only when several files wait)")
+        ->envname("NETCP_TRANSFERS")->check(CLI::Range(1u, 64u))->capture_default_str()->group(conn);
     double timeout_s = 60, connect_timeout_s = 10;
     app.add_option("--timeout", timeout_s, "Seconds to wait for any reply (0: forever)")
         ->envname("NETCP_TIMEOUT")->check(CLI::NonNegativeNumber)->capture_default_str()->group(conn);

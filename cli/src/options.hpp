@@ -48,6 +48,7 @@ struct Options {
     std::string munge_socket;           // munged's socket (empty: libmunge's default)
     uint32_t msize = 1u << 20;          // cap on the negotiated msize
     unsigned depth = 16;                // requests in flight per file
+    unsigned transfers = 4;             // files copied at once, each over its own connection
     std::chrono::milliseconds timeout{60'000};
     std::chrono::milliseconds connect_timeout{10'000};
     // AFS (afs://CELL/PATH)

@@ -102,6 +102,7 @@ std::string Progress::format_line(const Snapshot& s, unsigned width) {
     }
     extras.push_back(s.total_files ? std::to_string(s.files_done) + "/" + std::to_string(*s.total_files) + " files"
                                    : std::to_string(s.files_done) + (s.files_done == 1 ? " file" : " files"));
+    if (s.active > 1) extras.push_back(std::to_string(s.active) + " at once");
     for (const auto& e : extras) {
         if (columns(line) + 2 + e.size() > room) break;
         line += "  " + e;
@@ -125,7 +126,9 @@ Progress::Progress(bool line, std::function<void(const std::string&)> emit_json)
     if (line_ || emit_json_) thread_ = std::thread([this] { run(); });
 }
 
-Progress::~Progress() {
+Progress::~Progress() { stop(); }
+
+void Progress::stop() {
     {
         std::lock_guard lock(mu_);
         stop_ = true;
@@ -141,41 +144,62 @@ void Progress::set_total_files(uint64_t n) {
     total_files_ = n;
 }
 
+namespace {
+// The file the calling thread is copying (one Progress per process).
+thread_local void* t_active = nullptr;
+}  // namespace
+
+Progress::Active* Progress::mine() { return static_cast<Active*>(t_active); }
+
 void Progress::file_started(const std::string& name, uint64_t size) {
+    auto a = std::make_unique<Active>();
+    a->name = printable(name);
+    a->size = size;
     std::lock_guard lock(mu_);
-    file_ = printable(name);
-    file_size_ = size;
-    file_added_.store(0, std::memory_order_relaxed);
-    file_source_ = {};
+    t_active = a.get();
+    active_.push_back(std::move(a));
+}
+
+void Progress::add(uint64_t bytes) {
+    // Only the thread that started the file adds to it, and only it ends it: no lock.
+    if (Active* a = mine()) a->added.fetch_add(bytes, std::memory_order_relaxed);
+}
+
+std::atomic<uint64_t>* Progress::counter() {
+    Active* a = mine();
+    return a ? &a->added : nullptr;
 }
 
 void Progress::set_file_source(std::function<uint64_t()> source) {
     std::lock_guard lock(mu_);
-    file_source_ = std::move(source);
+    if (Active* a = mine()) a->source = std::move(source);
 }
 
 void Progress::file_ended(bool copied, uint64_t bytes) {
     std::lock_guard lock(mu_);
+    Active* a = mine();
+    t_active = nullptr;
     if (copied) {
         ++files_done_;
         done_bytes_ += bytes;
     }
-    file_.clear();
-    file_size_ = 0;
-    file_source_ = {};
-    file_added_.store(0, std::memory_order_relaxed);
+    std::erase_if(active_, [a](const std::unique_ptr<Active>& p) { return p.get() == a; });
 }
 
 Progress::Snapshot Progress::snapshot_locked(Clock::time_point now) {
     Snapshot s;
-    s.file_bytes = file_source_ ? file_source_() : file_added_.load(std::memory_order_relaxed);
-    // A retried span is acknowledged twice: never show more than the file has.
-    if (file_size_ > 0) s.file_bytes = std::min(s.file_bytes, file_size_);
+    for (const auto& a : active_) {
+        uint64_t got = a->source ? a->source() : a->added.load(std::memory_order_relaxed);
+        // A retried span is acknowledged twice: never show more than the file has.
+        if (a->size > 0) got = std::min(got, a->size);
+        s.file_bytes += got;
+        s.file_size += a->size;
+    }
+    s.active = active_.size();
+    if (!active_.empty()) s.file = active_.back()->name;  // the newest
     s.bytes = done_bytes_ + s.file_bytes;
-    s.file_size = file_size_;
     s.files_done = files_done_;
     s.total_files = total_files_;
-    s.file = file_;
     s.elapsed = std::chrono::duration<double>(now - start_).count();
     if (!samples_.empty()) {
         const double dt = std::chrono::duration<double>(now - samples_.front().first).count();
@@ -205,7 +229,7 @@ void Progress::print(const std::string& text) {
     clear_locked();
     std::fputs(text.c_str(), stderr);
     std::fflush(stderr);
-    if (!file_.empty()) draw_locked();
+    if (!active_.empty()) draw_locked();
 }
 
 void Progress::run() {
@@ -218,8 +242,8 @@ void Progress::run() {
         if (emit_json_ && now - last_json_ >= json_interval) {
             last_json_ = now;
             const Snapshot s = snapshot_locked(now);
-            emit_json_(json_events::progress(s.bytes, s.rate, s.files_done, s.total_files, file_, s.file_bytes,
-                                             s.file_size, s.elapsed));
+            emit_json_(json_events::progress(s.bytes, s.rate, s.files_done, s.total_files, active_.empty() ? "" : active_.back()->name,
+                                             s.file_bytes, s.file_size, s.active, s.elapsed));
         }
         cv_.wait_for(lock, redraw_interval, [&] { return stop_; });
     }

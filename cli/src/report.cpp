@@ -43,6 +43,15 @@ Failure changed_during_download(const std::string& from, const std::string& why)
                             ": " + make_error_code(netfs::errc::remote_changed).message()};
 }
 
+namespace {
+// The file the calling thread is copying, if any (one Reporter per process).
+struct CurrentFile {
+    std::string from, to;
+    std::chrono::steady_clock::time_point start;
+};
+thread_local CurrentFile t_current;
+}  // namespace
+
 Reporter::Reporter(int verbosity, bool json, Progress* progress)
     : verbosity_(verbosity), json_(json), progress_(progress) {}
 
@@ -59,54 +68,55 @@ void Reporter::start(const std::vector<std::string>& sources, const std::string&
 void Reporter::fail(const Failure& f) {
     // Messages carry names from the server: never let one drive the terminal.
     print_message("netcp: " + printable(f.message) + "\n");
+    std::lock_guard lock(mu_);
     if (failures_++ == 0) first_failure_code_ = f.exit_code;
-    emit(json_events::error(f.message, f.exit_code, current_from_, current_to_));
-    if (progress_ && !current_from_.empty()) progress_->file_ended(false, 0);
-    current_from_.clear();
-    current_to_.clear();
+    emit(json_events::error(f.message, f.exit_code, t_current.from, t_current.to));
+    if (progress_ && !t_current.from.empty()) progress_->file_ended(false, 0);
+    t_current = {};
 }
 
 void Reporter::usage_error(const std::string& message) {
     print_message("netcp: " + printable(message) + "\nTry 'netcp --help'.\n");
+    std::lock_guard lock(mu_);
     if (failures_++ == 0) first_failure_code_ = exit_usage;
     emit(json_events::error(message, exit_usage, {}, {}));
 }
 
 void Reporter::warn(const std::string& message) {
     if (verbosity_ >= 1) print_message("netcp: warning: " + printable(message) + "\n");
+    std::lock_guard lock(mu_);
     emit(json_events::warning(message));
 }
 
 void Reporter::file_started(const std::string& from, const std::string& to, uint64_t size) {
-    current_from_ = from;
-    current_to_ = to;
-    current_start_ = std::chrono::steady_clock::now();
+    t_current = {from, to, std::chrono::steady_clock::now()};
+    std::lock_guard lock(mu_);
     emit(json_events::file_start(from, to, size));
     if (progress_) progress_->file_started(from, size);
 }
 
 void Reporter::file_copied(const std::string& from, const std::string& to, uint64_t bytes) {
-    ++files_;
-    bytes_ += bytes;
+    const bool timed = t_current.from == from && t_current.to == to;
+    const double secs =
+        timed ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t_current.start).count() : 0.0;
+    t_current = {};
     if (progress_) progress_->file_ended(true, bytes);
     if (verbosity_ >= 2)
         print_message("'" + printable(from) + "' -> '" + printable(to) + "' (" + std::to_string(bytes) + " bytes)\n");
-    const bool timed = current_from_ == from && current_to_ == to;
-    const double secs =
-        timed ? std::chrono::duration<double>(std::chrono::steady_clock::now() - current_start_).count() : 0.0;
+    std::lock_guard lock(mu_);
+    ++files_;
+    bytes_ += bytes;
     emit(json_events::file_done(from, to, bytes, secs));
-    current_from_.clear();
-    current_to_.clear();
 }
 
 void Reporter::dir_created(const std::string& to) {
-    ++dirs_;
     if (verbosity_ >= 2) print_message("created directory '" + printable(to) + "'\n");
+    std::lock_guard lock(mu_);
+    ++dirs_;
     emit(json_events::dir(to));
 }
 
 void Reporter::file_skipped(const std::string& from, const std::string& to, uint64_t size, const std::string& reason) {
-    ++skipped_;
     const bool dry = reason == "dry_run";
     // A dry run exists to show what it would do: at the normal level too.
     if (verbosity_ >= 2 || (dry && verbosity_ >= 1)) {
@@ -117,11 +127,14 @@ void Reporter::file_skipped(const std::string& from, const std::string& to, uint
         print_message((dry ? "would copy '" : "skipped '") + printable(from) + "' -> '" + printable(to) + "'" + why +
                       "\n");
     }
+    std::lock_guard lock(mu_);
+    ++skipped_;
     emit(json_events::skip(from, to, size, reason));
 }
 
 void Reporter::summary() {
     if (verbosity_ < 2) return;
+    std::unique_lock lock(mu_);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     char line[256];
     std::snprintf(line, sizeof line, "netcp: %llu file%s, %llu director%s, %.1f MB in %.2f s (%.1f MB/s)%s%s\n",
@@ -130,10 +143,12 @@ void Reporter::summary() {
                   secs > 0 ? double(bytes_) / 1e6 / secs : 0.0,
                   skipped_ ? (", " + std::to_string(skipped_) + " skipped").c_str() : "",
                   failures_ ? (", " + std::to_string(failures_) + " failed").c_str() : "");
+    lock.unlock();
     print_message(line);
 }
 
 void Reporter::finish(int exit_code) {
+    std::lock_guard lock(mu_);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     emit(json_events::summary(files_, dirs_, bytes_, failures_, secs, exit_code));
 }
@@ -145,6 +160,7 @@ void report_usage_error_json() {
 }
 
 int Reporter::exit_code() const {
+    std::lock_guard lock(mu_);
     if (failures_ == 0) return exit_ok;
     if (first_failure_code_ == exit_interrupted) return interrupt_exit_code();
     if (files_ + dirs_ == 0) return first_failure_code_;  // nothing copied: say why

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <mutex>
 #include <cstdint>
 #include <string>
 #include <system_error>
@@ -23,7 +24,8 @@ Failure failure(const std::string& what, std::error_code ec);
 Failure changed_during_download(const std::string& from, const std::string& why);
 
 // Humans read stderr (errors always, files and a summary with --verbose); with --json,
-// scripts read one JSON object per line on stdout as well (json_events.hpp).
+// scripts read one JSON object per line on stdout as well (json_events.hpp). Thread-safe:
+// the file a thread started is the one its failure names.
 class Reporter {
 public:
     // `progress`: the live display and progress events to keep up to date (null: none).
@@ -46,7 +48,10 @@ public:
     // The run's last word: the JSON summary with the exit status (nothing without --json).
     void finish(int exit_code);
     int exit_code() const;
-    bool any_failure() const { return failures_ > 0; }
+    bool any_failure() const {
+        std::lock_guard lock(mu_);
+        return failures_ > 0;
+    }
 
 private:
     void emit(const std::string& line);
@@ -56,8 +61,7 @@ private:
     uint64_t files_ = 0, dirs_ = 0, bytes_ = 0, failures_ = 0, skipped_ = 0;
     int first_failure_code_ = 0;
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
-    std::string current_from_, current_to_;  // the file being copied, if any
-    std::chrono::steady_clock::time_point current_start_;
+    mutable std::mutex mu_;  // files are reported from several threads (--transfers)
 };
 
 // A usage error with --json: the error and summary lines a script expects.

@@ -393,6 +393,7 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
     std::error_code ec;
     if (options.write_mode == Options::WriteMode::raw_pipeline) {
         // The baseline pipeline does not reconnect: a lost connection fails the copy.
+        std::atomic<uint64_t>* progress = engine.progress() ? engine.progress()->counter() : nullptr;
         auto written = remote.client().write_from(*file, 0, size, [&](uint64_t pos, std::span<std::byte> buf) -> p9::result<size_t> {
             if (interrupted()) return p9::fail(std::make_error_code(std::errc::interrupted));
             for (;;) {
@@ -400,7 +401,7 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
                 if (n < 0 && errno == EINTR) continue;
                 if (n < 0) return p9::fail(last_errno());
                 if (n == 0) return p9::fail(std::make_error_code(std::errc::io_error));  // the file shrank
-                if (Progress* p = engine.progress()) p->add(static_cast<uint64_t>(n));
+                if (progress) progress->fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
                 return static_cast<size_t>(n);
             }
         }, options.depth);
@@ -546,12 +547,12 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
         // Pieces arrive in any order: after a lost connection, reading starts again at the
         // lowest byte not yet written (what lies beyond is read and written again).
         Received received;
-        Progress* progress = engine.progress();
+        std::atomic<uint64_t>* progress = engine.progress() ? engine.progress()->counter() : nullptr;
         const auto sink = [&](uint64_t pos, std::span<const std::byte> data) -> std::error_code {
             if (interrupted()) return std::make_error_code(std::errc::interrupted);
             if (auto ec = write_fully(out->fd(), pos, data)) return ec;
             received.add(pos, data.size());
-            if (progress) progress->add(data.size());
+            if (progress) progress->fetch_add(data.size(), std::memory_order_relaxed);
             return {};
         };
         for (uint64_t at = 0;;) {

@@ -1,8 +1,10 @@
 #include "lib9p/blocking.hpp"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <tuple>
@@ -402,11 +404,20 @@ std::error_code BlockingClient::remove(Fid& fid) {
 
 namespace {
 
-// The bookkeeping shared by the pipelined transfers: slots of max_io bytes, and a queue
-// of completions that the I/O thread fills and the calling thread drains.
+// The bookkeeping shared by the pipelined transfers: slots of up to max_io bytes, and a
+// queue of completions that the I/O thread fills and the calling thread drains.
+//
+// A transfer gets only the slots and bytes its length needs, uninitialised: a copy of
+// many small files would otherwise fault in and zero depth x msize (16 MiB) for each.
 struct Pipeline {
+    struct Buffer {
+        std::unique_ptr<std::byte[]> bytes;
+        size_t n = 0;
+        std::byte* data() { return bytes.get(); }
+        size_t size() const { return n; }
+    };
     struct Slot {
-        std::vector<std::byte> buf;
+        Buffer buf;
         uint64_t pos = 0;    // absolute file position of buf[0]
         size_t len = 0;      // bytes that belong to this slot's request
         size_t done = 0;     // bytes already transferred
@@ -419,10 +430,24 @@ struct Pipeline {
 
     Pipeline(unsigned depth, size_t chunk) : slots(std::max(1u, depth)) {
         for (size_t i = slots.size(); i-- > 0;) {
-            slots[i].buf.resize(chunk);
+            slots[i].buf.bytes.reset(new std::byte[chunk]);
+            slots[i].buf.n = chunk;
             free.push_back(i);
         }
     }
+    struct Shape {
+        unsigned depth;
+        size_t chunk;
+    };
+    // `depth` requests of up to `max_io` bytes, fewer and smaller when `length` bytes need
+    // less; `extra` slots more (a read's request that confirms the end).
+    static Shape shape(unsigned depth, size_t max_io, uint64_t length, unsigned extra = 0) {
+        const uint64_t io = std::max<uint64_t>(max_io, 1);
+        const uint64_t chunk = std::min<uint64_t>(std::max<uint64_t>(length, 4096), io);
+        const uint64_t need = std::max<uint64_t>(1, (length + chunk - 1) / chunk) + extra;
+        return {static_cast<unsigned>(std::min<uint64_t>(std::max(depth, 1u), need)), static_cast<size_t>(chunk)};
+    }
+    explicit Pipeline(Shape s) : Pipeline(s.depth, s.chunk) {}
     auto completion(size_t slot) {
         return [this, slot](std::error_code ec, size_t n) {
             std::lock_guard lock(mutex);
@@ -451,7 +476,7 @@ struct Pipeline {
 
 result<uint64_t> BlockingClient::write_from(const Fid& fid, uint64_t offset, uint64_t length, const Source& source,
                                             unsigned depth) {
-    Pipeline pl(depth, max_io());
+    Pipeline pl(Pipeline::shape(depth, max_io(), length));
     std::error_code first_error;
     uint64_t next = 0, written = 0;
     auto submit = [&](size_t i) {
@@ -497,7 +522,9 @@ result<uint64_t> BlockingClient::write_from(const Fid& fid, uint64_t offset, uin
 
 result<uint64_t> BlockingClient::read_into(const Fid& fid, uint64_t offset, const Sink& sink, unsigned depth,
                                            std::optional<uint64_t> size_hint) {
-    Pipeline pl(depth, max_io());
+    // With a size, one byte more: the read that reaches the end then also sees it, and one
+    // slot more for the empty read that confirms it.
+    Pipeline pl(size_hint ? Pipeline::shape(depth, max_io(), *size_hint + 1, 1) : Pipeline::Shape{depth, max_io()});
     std::error_code first_error;
     std::optional<uint64_t> eof;  // lowest absolute position where an empty read was seen
     uint64_t next = offset;

@@ -429,3 +429,64 @@ TEST_CASE("'-' uploads standard input and downloads to standard output, and refu
     // Nothing left in $TMPDIR.
     CHECK(fs::is_empty(tmp / "spool"));
 }
+
+TEST_CASE("--transfers: a tree of 2,000 files both ways one at a time and 8 at once, identical, with -p times") {
+    NinePServer d;
+    Netcp netcp{d};
+    TempDir local;
+    // 20 directories of 100 files of 0 to 3 KiB (some empty), and one larger file among them.
+    for (int i = 0; i < 2000; ++i) {
+        const auto dir = local / "tree" / ("d" + std::to_string(i / 100));
+        fs::create_directories(dir);
+        write_random_file(dir / ("f" + std::to_string(i)), static_cast<uint64_t>((i * 7919) % 3073), 100 + i);
+    }
+    write_random_file(local / "tree" / "d3" / "big", 9u << 20, 9);
+    // Directory times to keep with -p (set after the files, which changed them).
+    for (int k = 0; k < 20; ++k)
+        fs::last_write_time(local / "tree" / ("d" + std::to_string(k)),
+                            fs::file_time_type::clock::now() - std::chrono::hours(24 * (k + 1)));
+    const auto want = snapshot(local / "tree");
+    for (int t : {1, 8}) {
+        CAPTURE(t);
+        const std::string up_name = "up" + std::to_string(t);
+        auto up = netcp("-r -p --stats --transfers " + std::to_string(t) + " " + q(local / "tree") + " " +
+                        netcp.url(up_name));
+        REQUIRE_MESSAGE(up.status == 0, up.output);
+        CHECK(snapshot(d.export_dir() / up_name) == want);
+        for (int k = 0; k < 20; ++k) {
+            const std::string sub = "d" + std::to_string(k);
+            CHECK(fs::last_write_time(d.export_dir() / up_name / sub) == fs::last_write_time(local / "tree" / sub));
+        }
+        const auto back = local / ("back" + std::to_string(t));
+        auto down = netcp("-r -p --transfers " + std::to_string(t) + " " + netcp.url(up_name) + " " + q(back));
+        REQUIRE_MESSAGE(down.status == 0, down.output);
+        CHECK(snapshot(back) == want);
+        for (int k = 0; k < 20; ++k) {
+            const std::string sub = "d" + std::to_string(k);
+            CHECK(fs::last_write_time(back / sub) == fs::last_write_time(local / "tree" / sub));
+        }
+        CHECK(partial_files(d.export_dir()).empty());
+        CHECK(partial_files(back).empty());
+    }
+}
+
+TEST_CASE("--transfers: files that fail in parallel are each reported, the rest copied, exit 5") {
+    NinePServer d;
+    Netcp netcp{d};
+    TempDir local;
+    fs::create_directories(local / "tree");
+    for (int i = 0; i < 200; ++i) write_file(local / "tree" / ("f" + std::to_string(i)), std::to_string(i));
+    // On the server, ten of the names are directories already: those files cannot replace them.
+    fs::create_directories(d.export_dir() / "tree");
+    for (int i = 0; i < 200; i += 20) fs::create_directories(d.export_dir() / "tree" / ("f" + std::to_string(i)) / "x");
+    auto up = netcp("-r --transfers 8 " + q(local / "tree") + " " + netcp.url(""));
+    CHECK(up.status == 5);
+    int reported = 0;
+    for (size_t at = 0; (at = up.output.find("cannot overwrite directory", at)) != std::string::npos; ++at) ++reported;
+    CHECK_MESSAGE(reported == 10, up.output);
+    for (int i = 0; i < 200; ++i) {
+        const auto p = d.export_dir() / "tree" / ("f" + std::to_string(i));
+        if (i % 20 == 0) CHECK(fs::is_directory(p));
+        else CHECK(read_file(p).size() == std::to_string(i).size());
+    }
+}

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -138,6 +139,97 @@ TEST_CASE("--json: no server and a usage error still end with a summary") {
         CHECK(r.status == 4);
         CHECK(r.events.front()["sources"][0].get<std::string>().find("\xef\xbf\xbd") != std::string::npos);
     }
+}
+
+TEST_CASE("--json: a --bwlimit upload reports progress, its bytes never decreasing") {
+    NinePServer d;
+    TempDir tmp;
+    const uint64_t size = 12u << 20;
+    write_random_file(tmp / "big.bin", size, 6);
+    // 12 MiB at 4 MiB/s: about three seconds, a progress event at most twice a second.
+    auto r = netcp_json(tmp, "--aname " + shell_quote(d.aname()) + " --bwlimit 4M " + q(tmp / "big.bin") + " " +
+                                 url(d, "big.bin"));
+    REQUIRE_MESSAGE(r.status == 0, r.stderr_text);
+    CHECK(sha256_file(d.export_dir() / "big.bin") == sha256_file(tmp / "big.bin"));
+    const auto progress = of(r, "progress");
+    CHECK_MESSAGE(progress.size() >= 3, r.stdout_text);
+    uint64_t last = 0;
+    int with_file = 0;
+    for (const auto& p : progress) {
+        CAPTURE(p.dump());
+        const auto bytes = p["bytes"].get<uint64_t>();
+        CHECK(bytes >= last);
+        CHECK(bytes <= size);
+        last = bytes;
+        if (p.contains("total_files")) CHECK(p["total_files"] == 1);
+        if (p.contains("file")) {
+            ++with_file;
+            CHECK(p.contains("total_files"));  // known once the file is being copied
+            CHECK(p["file"] == (tmp / "big.bin").string());
+            CHECK(p["file_size"] == size);
+            CHECK(p["file_bytes"].get<uint64_t>() <= size);
+        }
+    }
+    CHECK(with_file >= 3);
+    // The summary is the last line, always (docs/json-output.md): no progress after it.
+    CHECK(r.events.front()["event"] == "start");
+    CHECK_MESSAGE(r.events.back()["event"] == "summary", "the last lines:\n"
+                                                              << r.events[r.events.size() - 2].dump() << "\n"
+                                                              << r.events.back().dump());
+    CHECK(r.events.back()["bytes"] == size);
+}
+
+TEST_CASE("--json: --ignore-existing and --dry-run report skip events") {
+    NinePServer d;
+    TempDir tmp;
+    write_file(tmp / "f.txt", std::string("new content\n"));
+    write_file(d.export_dir() / "f.txt", std::string("old\n"));
+    auto r = netcp_json(tmp, "--aname " + shell_quote(d.aname()) + " --ignore-existing " + q(tmp / "f.txt") + " " +
+                                 url(d, "f.txt"));
+    REQUIRE_MESSAGE(r.status == 0, r.stderr_text);
+    auto skips = of(r, "skip");
+    REQUIRE(skips.size() == 1);
+    CHECK(skips[0]["reason"] == "exists");
+    CHECK(skips[0]["from"] == (tmp / "f.txt").string());
+    CHECK(skips[0]["to"] == url(d, "f.txt"));
+    CHECK(skips[0]["size"] == 12);
+    CHECK(of(r, "file_start").empty());
+    CHECK(of(r, "file_done").empty());
+    CHECK(r.events.back()["files"] == 0);
+    CHECK(r.events.back()["exit_code"] == 0);
+    CHECK(read_file(d.export_dir() / "f.txt").size() == 4);
+
+    // A dry run of a tree into a missing directory: a skip per file, nothing made.
+    fs::create_directories(tmp / "tree/sub");
+    write_file(tmp / "tree/a", std::string("a"));
+    write_file(tmp / "tree/sub/b", std::string("bb"));
+    r = netcp_json(tmp, "--aname " + shell_quote(d.aname()) + " --dry-run -r " + q(tmp / "tree") + " " +
+                            url(d, "tree"));
+    REQUIRE_MESSAGE(r.status == 0, r.stderr_text);
+    skips = of(r, "skip");
+    REQUIRE(skips.size() == 2);
+    std::map<std::string, json> by_to;
+    for (const auto& k : skips) by_to[k["to"].get<std::string>()] = k;
+    REQUIRE(by_to.count(url(d, "tree/a")) == 1);
+    REQUIRE(by_to.count(url(d, "tree/sub/b")) == 1);
+    CHECK(by_to[url(d, "tree/a")]["reason"] == "dry_run");
+    CHECK(by_to[url(d, "tree/a")]["from"] == (tmp / "tree/a").string());
+    CHECK(by_to[url(d, "tree/a")]["size"] == 1);
+    CHECK(by_to[url(d, "tree/sub/b")]["reason"] == "dry_run");
+    CHECK(by_to[url(d, "tree/sub/b")]["size"] == 2);
+    CHECK(of(r, "dir").empty());
+    CHECK(of(r, "file_done").empty());
+    CHECK(r.events.back()["files"] == 0);
+    CHECK(r.events.back()["dirs"] == 0);
+    CHECK(!fs::exists(d.export_dir() / "tree"));
+
+    // A dry run over an existing file, with --ignore-existing: exists wins.
+    r = netcp_json(tmp, "--aname " + shell_quote(d.aname()) + " -n --ignore-existing " + q(tmp / "f.txt") + " " +
+                            url(d, "f.txt"));
+    REQUIRE_MESSAGE(r.status == 0, r.stderr_text);
+    skips = of(r, "skip");
+    REQUIRE(skips.size() == 1);
+    CHECK(skips[0]["reason"] == "exists");
 }
 
 TEST_CASE("--version names the version and the commit netcp was built from") {

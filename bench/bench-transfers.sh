@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# --transfers: a tree of many small files to and from a diod on loopback, copied one file
+# at a time and with several at once, as seconds and as the speed-up over one at a time.
+# A measurement, not a test.
+#
+#   bench/bench-transfers.sh [FILES] [RUNS] [TRANSFERS...]   defaults: 10000 files, 3 runs, 1 4 8 16
+#
+# The files are 0 to 4 KiB (random sizes, fixed seed), 100 to a directory. Each run
+# uploads the tree into an empty directory (removed between runs) and downloads it into an
+# empty local one; the medians are printed. Server and client share this machine's cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+files=${1:-10000}
+runs=${2:-3}
+shift $(($# > 2 ? 2 : $#))
+levels=("$@")
+[[ ${#levels[@]} -gt 0 ]] || levels=(1 4 8 16)
+size_mib=0
+
+# shellcheck source=common.sh
+source bench/common.sh netcp-bench-transfers
+tree=$work/tree
+python3 - "$tree" "$files" <<'PY'
+import os, random, sys
+root, n = sys.argv[1], int(sys.argv[2])
+rnd = random.Random(1)
+for i in range(n):
+    d = os.path.join(root, "d%03d" % (i // 100))
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "f%05d" % i), "wb") as f:
+        f.write(rnd.randbytes(rnd.randrange(0, 4097)))
+PY
+nc=("$netcp" --aname "$DIOD_EXPORT" -q -r)
+
+declare -A up down
+for t in "${levels[@]}"; do
+    u=() d=()
+    for _ in $(seq "$runs"); do
+        rm -rf "$DIOD_EXPORT/tree" "$work/back"
+        sync
+        u+=("$(time_it "${nc[@]}" --transfers "$t" "$tree" "$url/tree" | awk '{print $1}')")
+        d+=("$(time_it "${nc[@]}" --transfers "$t" "$url/tree" "$work/back" | awk '{print $1}')")
+    done
+    diff -r "$tree" "$work/back" >/dev/null || { echo "transfers=$t: the tree came back different" >&2; exit 1; }
+    up[$t]=$(printf '%s\n' "${u[@]}" | median)
+    down[$t]=$(printf '%s\n' "${d[@]}" | median)
+done
+
+echo "netcp -r, $files files of 0-4 KiB, median of $runs runs, $(nproc) cores ($(uname -m)), diod on loopback"
+printf '%-12s %10s %8s %10s %8s\n' transfers "up (s)" "x" "down (s)" "x"
+for t in "${levels[@]}"; do
+    awk -v t="$t" -v u="${up[$t]}" -v u1="${up[1]:-${up[$t]}}" -v d="${down[$t]}" -v d1="${down[1]:-${down[$t]}}" \
+        'BEGIN { printf "%-12s %10.2f %8.2f %10.2f %8.2f\n", t, u, u1 / u, d, d1 / d }'
+done
