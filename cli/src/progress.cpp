@@ -238,8 +238,10 @@ void Progress::run() {
         const auto now = Clock::now();
         samples_.emplace_back(now, snapshot_locked(now).bytes);
         while (samples_.size() > 2 && now - samples_.front().first > rate_window) samples_.pop_front();
-        draw_locked();
-        if (emit_json_ && now - last_json_ >= json_interval) {
+        // Nothing to show before the first file starts (and no event before "start").
+        const bool begun = !active_.empty() || files_done_ > 0;
+        if (begun) draw_locked();
+        if (begun && emit_json_ && now - last_json_ >= json_interval) {
             last_json_ = now;
             const Snapshot s = snapshot_locked(now);
             emit_json_(json_events::progress(s.bytes, s.rate, s.files_done, s.total_files, active_.empty() ? "" : active_.back()->name,

@@ -32,13 +32,14 @@ RateLimiter::~RateLimiter() {
 RateLimiter::Clock::time_point RateLimiter::reserve_locked(uint64_t bytes) {
     const auto now = Clock::now();
     if (cancelled_locked()) return now;
-    // Unused time older than the burst allowance is gone.
-    next_ = std::max(next_, now - burst_);
-    const auto start = next_;
+    // Time nobody used is gone (the burst below is all the credit there is).
+    next_ = std::max(next_, now);
     // bytes / rate seconds, in the clock's units, without overflow for any realistic size.
     const long double secs = static_cast<long double>(bytes) / static_cast<long double>(rate_);
     next_ += std::chrono::duration_cast<Clock::duration>(std::chrono::duration<long double>(secs));
-    return start;
+    // The bytes go once their slot is (almost) over: whatever their size, what was sent by
+    // any moment stays within the burst of rate x time, even with a few large requests.
+    return next_ - burst_;
 }
 
 void RateLimiter::acquire(uint64_t bytes) {

@@ -356,7 +356,8 @@ TEST_CASE("a connection reset once mid-transfer: netcp reconnects and the copy i
 // The server closes the connection right after answering the Nth Tgetattr (the last
 // request of a download) or Trenameat (of an upload). When that was a file's last, netcp learns of the loss while idle between two entries of
 // a tree, where no call of its own has failed to make it reconnect. It used to stop there
-// in silence: exit 0 with the rest of the tree missing.
+// in silence: exit 0 with the rest of the tree missing. One transfer at a time, so that
+// the one connection is the one that drops (with several, the next case).
 TEST_CASE("a connection closed between two entries of a tree: netcp reconnects and copies all of it") {
     TempDir local;
     fs::create_directory(local / "t");
@@ -366,7 +367,7 @@ TEST_CASE("a connection closed between two entries of a tree: netcp reconnects a
         {
             HostileServer s({"--close-after", "getattr:" + std::to_string(at), "--once", "--verbose"});
             fs::copy(local / "t", s.export_dir() / "t");
-            auto r = netcp("-r " + s.url("t") + " " + q(local / "down"));
+            auto r = netcp("--transfers 1 -r " + s.url("t") + " " + q(local / "down"));
             INFO("download: ", r.output);
             CHECK(r.status == exit_ok);
             CHECK(snapshot(local / "down") == snapshot(local / "t"));
@@ -375,11 +376,41 @@ TEST_CASE("a connection closed between two entries of a tree: netcp reconnects a
         }
         {
             HostileServer s({"--close-after", "renameat:" + std::to_string(at), "--once", "--verbose"});
-            auto r = netcp("-r " + q(local / "t") + " " + s.url("t"));
+            auto r = netcp("--transfers 1 -r " + q(local / "t") + " " + s.url("t"));
             INFO("upload: ", r.output);
             CHECK(r.status == exit_ok);
             CHECK(snapshot(s.export_dir() / "t") == snapshot(local / "t"));
             CHECK(s.log().find("conn 1 closed after Rrenameat") != std::string::npos);
+        }
+    }
+}
+
+// The same with files copied four at a time, and every connection closed after its Nth
+// answer (the walking thread's and each worker's, idle or not, again after each new
+// connection): the whole tree arrives and netcp exits 0.
+TEST_CASE("a connection closed between two entries of a tree with --transfers 4: all of it copied") {
+    TempDir local;
+    fs::create_directory(local / "t");
+    for (int i = 0; i < 30; ++i) write_file(local / "t" / ("f" + std::to_string(i)), std::string(100 + i, 'a' + i % 26));
+    for (int at : {1, 2, 3, 5, 8}) {
+        CAPTURE(at);
+        {
+            HostileServer s({"--close-after", "getattr:" + std::to_string(at), "--verbose"});
+            fs::copy(local / "t", s.export_dir() / "t");
+            auto r = netcp("--transfers 4 -r " + s.url("t") + " " + q(local / "down"));
+            INFO("download: ", r.output);
+            CHECK(r.status == exit_ok);
+            CHECK(snapshot(local / "down") == snapshot(local / "t"));
+            CHECK(s.log().find("closed after Rgetattr") != std::string::npos);
+            fs::remove_all(local / "down");
+        }
+        {
+            HostileServer s({"--close-after", "renameat:" + std::to_string(at), "--verbose"});
+            auto r = netcp("--transfers 4 -r " + q(local / "t") + " " + s.url("t"));
+            INFO("upload: ", r.output);
+            CHECK(r.status == exit_ok);
+            CHECK(snapshot(s.export_dir() / "t") == snapshot(local / "t"));
+            CHECK(s.log().find("closed after Rrenameat") != std::string::npos);
         }
     }
 }

@@ -2,10 +2,10 @@
 // --bwlimit). The issuer asks it before each upload or mirror subrequest goes out, and
 // the read path before each server read; the cache stream is local and never limited.
 //
-// Each request reserves the next slot of rate time (bytes / rate): it may start when its
-// slot begins, so over a transfer the bytes sent stay within one request of rate x time.
-// Up to `burst` of unused time is kept after an idle spell, no more, so a pause does not
-// turn into a flood.
+// Each request reserves the next slot of rate time (bytes / rate) and may start when all
+// but `burst` of its slot has passed, so by any moment the bytes sent are at most rate x
+// (time + burst), however large the requests. Up to `burst` of unused time is kept after
+// an idle spell, no more, so a pause does not turn into a flood.
 #pragma once
 
 #include <chrono>
