@@ -8,13 +8,13 @@
 _netcp_long_opts='--help --version
     --recursive --no-target-directory --preserve --dereference --fsync --direct
     --write-through --json --stats --trace --cache --cache-size --no-progress
-    --bwlimit --dry-run --update --ignore-existing --size-only --files-from --from0
+    --bwlimit --dry-run --update --ignore-existing --size-only --checksum --files-from --from0
     --quiet --verbose
     --aname --unix-socket --uname --uid --auth --munge-socket --msize --depth --transfers
     --timeout --connect-timeout
     --vlserver --cellservdb --ccache --keytab --principal --realm --localauth
     --user --security'
-_netcp_short_opts='-h -r -R -T -p -L -n -u -0 -q -v'
+_netcp_short_opts='-h -r -R -T -p -L -n -u -c -0 -q -v'
 # The options that take a value: the word after one is its value, not an operand.
 _netcp_arg_opts='--trace --cache --cache-size --bwlimit --files-from
     --aname --unix-socket --uname --uid --auth --munge-socket --msize --depth --transfers

@@ -28,9 +28,11 @@
 #include <vector>
 
 #include "entry_names.hpp"
+#include "content_digest.hpp"
 #include "exit_codes.hpp"
 #include "file_list.hpp"
 #include "local_dir.hpp"
+#include "local_io.hpp"
 #include "location.hpp"
 #include "progress.hpp"
 #include "remote.hpp"
@@ -321,6 +323,9 @@ private:
                     rep_.file_skipped(name_of(src), name_of(dst), size_of(node), *reason);
                     return;
                 }
+                // --checksum compares contents in the job (it reads the server's copy back).
+                if (opt_.checksum && dst_node.type == Node::Type::file && size_of(dst_node) == size_of(node))
+                    return copy_file(src, node, dst, at, &dst_node);
                 if (opt_.dry_run) {
                     rep_.file_skipped(name_of(src), name_of(dst), size_of(node), "dry_run");
                     return;
@@ -365,12 +370,60 @@ private:
 
     // The file is copied by the pool (in this thread when it is busy, or with one transfer),
     // over whichever connection runs the job.
-    void copy_file(const Location& src, const Node& node, const Location& dst, const LocalAt& at) {
-        if (!pool_) return copy_file_over(*remote_, src, node, dst, at);
-        pool_->submit({[this, src, node, dst, at](Remote& over) {
-                           if (!interrupted()) copy_file_over(over, src, node, dst, at);
-                       },
-                       name_of(src)});
+    // `compare`: the destination file, the same size: with --checksum, its content is
+    // compared first and the copy made only if it differs.
+    void copy_file(const Location& src, const Node& node, const Location& dst, const LocalAt& at,
+                   const Node* compare = nullptr) {
+        std::optional<Node> same_size;
+        if (compare) same_size = *compare;
+        auto job = [this, src, node, dst, at, same_size](Remote& over) {
+            if (interrupted()) return;
+            if (same_size) {
+                auto same = same_content(over, src, node, dst, *same_size, at);
+                if (!same) return rep_.fail(same.error());
+                if (*same) return rep_.file_skipped(name_of(src), name_of(dst), size_of(node), "same_content");
+                if (opt_.dry_run) return rep_.file_skipped(name_of(src), name_of(dst), size_of(node), "dry_run");
+            }
+            copy_file_over(over, src, node, dst, at);
+        };
+        if (!pool_) return job(*remote_);
+        pool_->submit({job, name_of(src)});
+    }
+
+    // Whether the destination holds the source's bytes: SHA-256 of the local file and of
+    // the server's copy, read back into a private temporary file.
+    tl::expected<bool, Failure> same_content(Remote& over, const Location& src, const Node& node, const Location& dst,
+                                             const Node& dst_node, const LocalAt& at) {
+        const bool upload = dst.is_remote();
+        const Location& remote_loc = upload ? dst : src;
+        const Node& remote_node = upload ? dst_node : node;
+        const int local_fd = upload ? open_upload_source(src.path, -1, opt_.dereference)
+                                    : ::openat(at.dir, at.name.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (local_fd < 0)
+            return tl::unexpected(failure("cannot compare with --checksum: cannot open '" +
+                                              (upload ? src.path : dst.path) + "'",
+                                          last_errno()));
+        auto local_sum = sha256_of_file(local_fd);
+        ::close(local_fd);
+        if (!local_sum)
+            return tl::unexpected(Failure{exit_error, "cannot compare with --checksum: '" +
+                                                          (upload ? src.path : dst.path) + "': " + local_sum.error()});
+        auto spool = DownloadSpool::create();
+        if (!spool) return tl::unexpected(Failure{exit_error, "cannot compare with --checksum: " + spool.error()});
+        auto got = over.download(engine(), remote_loc.path, remote_node.remote,
+                                 LocalTarget{spool->dir_fd(), DownloadSpool::name, "a temporary file"});
+        if (!got) {
+            Failure f = got.error();
+            f.message = "cannot compare with --checksum: " + f.message;
+            return tl::unexpected(f);
+        }
+        const int remote_fd = spool->open_download();
+        if (remote_fd < 0) return tl::unexpected(failure("cannot compare with --checksum", last_errno()));
+        auto remote_sum = sha256_of_file(remote_fd);
+        ::close(remote_fd);
+        if (!remote_sum)
+            return tl::unexpected(Failure{exit_error, "cannot compare with --checksum: " + remote_sum.error()});
+        return *local_sum == *remote_sum;
     }
 
     void copy_file_over(Remote& over, const Location& src, const Node& node, const Location& dst,
@@ -566,11 +619,11 @@ private:
                                               " is not one"});
         if (rep_.progress()) rep_.progress()->set_total_files(1);
         if (opt_.dry_run) return rep_.file_skipped(name_of(src), "-", sn->remote.size, "dry_run");
-        auto spool = StdoutSpool::create();
+        auto spool = DownloadSpool::create();
         if (!spool) return rep_.fail({exit_error, spool.error()});
         rep_.file_started(name_of(src), "-", sn->remote.size);
         auto r = remote_->download(engine(), src.path, sn->remote,
-                                   LocalTarget{spool->dir_fd(), StdoutSpool::name, "standard output"});
+                                   LocalTarget{spool->dir_fd(), DownloadSpool::name, "standard output"});
         if (!r) {
             if (r.error().exit_code == exit_interrupted) {
                 rep_.fail({exit_interrupted, "interrupted by a signal: nothing was written to standard output"});

@@ -67,9 +67,10 @@ std::string skip(const std::string& from, const std::string& to, uint64_t size, 
     return line({{"event", "skip"}, {"from", from}, {"to", to}, {"size", size}, {"reason", reason}});
 }
 
-std::string summary(uint64_t files, uint64_t dirs, uint64_t bytes, uint64_t failed, double seconds, int exit_code) {
+std::string summary(uint64_t files, uint64_t dirs, uint64_t bytes, uint64_t failed, double seconds, int exit_code,
+                    uint64_t skipped) {
     return line({{"event", "summary"}, {"files", files}, {"dirs", dirs}, {"bytes", bytes}, {"failed", failed},
-                 {"seconds", seconds}, {"exit_code", exit_code}});
+                 {"skipped", skipped}, {"seconds", seconds}, {"exit_code", exit_code}});
 }
 
 }  // namespace netcp::json_events

@@ -27,8 +27,9 @@ std::string progress(uint64_t bytes, double rate, uint64_t files_done, std::opti
                      const std::string& file, uint64_t file_bytes, uint64_t file_size, uint64_t active,
                      double elapsed);
 // A file left alone: `reason` is "exists" (--ignore-existing), "newer" (--update), "same_size"
-// (--size-only) or "dry_run" (--dry-run: it would have been copied).
+// (--size-only), "same_content" (--checksum) or "dry_run" (--dry-run: it would have been copied).
 std::string skip(const std::string& from, const std::string& to, uint64_t size, const std::string& reason);
-std::string summary(uint64_t files, uint64_t dirs, uint64_t bytes, uint64_t failed, double seconds, int exit_code);
+std::string summary(uint64_t files, uint64_t dirs, uint64_t bytes, uint64_t failed, double seconds, int exit_code,
+                    uint64_t skipped = 0);
 
 }  // namespace netcp::json_events

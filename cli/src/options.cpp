@@ -178,6 +178,9 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                                           "with the same size), as rsync -u");
     app.add_flag("--ignore-existing", o.ignore_existing, "Skip files that already exist at the destination");
     app.add_flag("--size-only", o.size_only, "Skip files whose destination has the same size, whatever its time");
+    app.add_flag("-c,--checksum", o.checksum, "Skip files whose destination has the same size and the same "
+                                              "content (SHA-256 of both; the server's copy is read back, as neither "
+                                              "9P nor AFS can hash on the server)");
     app.add_option("--files-from", o.files_from, "Copy the paths listed in FILE ('-': stdin), one per line, "
                                                  "relative to the one SRC directory, into DST (blank lines and "
                                                  "lines starting with # or ; are ignored)")

@@ -33,6 +33,7 @@ struct Options {
     bool update = false;                // -u: the destination is newer (or as new and the same size)
     bool ignore_existing = false;       // the destination exists
     bool size_only = false;             // the destination has the same size
+    bool checksum = false;              // the destination has the same size and content (read back)
     std::string files_from;             // copy these paths (relative to SRC), one per line ("-": stdin)
     bool from0 = false;                 // the --files-from list is NUL-separated
     // 9P connection

@@ -123,6 +123,7 @@ void Reporter::file_skipped(const std::string& from, const std::string& to, uint
         const std::string why = dry                      ? ""
                                 : reason == "exists"     ? " (exists)"
                                 : reason == "newer"      ? " (the destination is newer)"
+                                : reason == "same_content" ? " (same content)"
                                                          : " (same size)";
         print_message((dry ? "would copy '" : "skipped '") + printable(from) + "' -> '" + printable(to) + "'" + why +
                       "\n");
@@ -150,7 +151,7 @@ void Reporter::summary() {
 void Reporter::finish(int exit_code) {
     std::lock_guard lock(mu_);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    emit(json_events::summary(files_, dirs_, bytes_, failures_, secs, exit_code));
+    emit(json_events::summary(files_, dirs_, bytes_, failures_, secs, exit_code, skipped_));
 }
 
 void report_usage_error_json() {

@@ -77,7 +77,7 @@ tl::expected<SpooledInput, std::string> spool_standard_input(bool (*stop)()) {
     return in;
 }
 
-tl::expected<StdoutSpool, std::string> StdoutSpool::create() {
+tl::expected<DownloadSpool, std::string> DownloadSpool::create() {
     std::string tmpl = temp_dir() + "/netcp-stdout-XXXXXX";
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
@@ -91,10 +91,10 @@ tl::expected<StdoutSpool, std::string> StdoutSpool::create() {
         ::rmdir(path.c_str());
         return tl::unexpected("cannot open " + path + ": " + why);
     }
-    return StdoutSpool(std::move(path), DirFd(fd));
+    return DownloadSpool(std::move(path), DirFd(fd));
 }
 
-StdoutSpool::~StdoutSpool() {
+DownloadSpool::~DownloadSpool() {
     if (path_.empty()) return;
     // The download (or its partial file) is all there can be: remove every entry.
     if (DIR* d = ::fdopendir(::dup(dir_.get()))) {
@@ -107,8 +107,10 @@ StdoutSpool::~StdoutSpool() {
     ::rmdir(path_.c_str());
 }
 
-std::string StdoutSpool::copy_to_stdout(uint64_t size) const {
-    const int fd = ::openat(dir_.get(), name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+int DownloadSpool::open_download() const { return ::openat(dir_.get(), name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW); }
+
+std::string DownloadSpool::copy_to_stdout(uint64_t size) const {
+    const int fd = open_download();
     if (fd < 0) return "cannot open the downloaded file: " + errno_text();
     std::vector<char> buf(1u << 20);
     uint64_t done = 0;

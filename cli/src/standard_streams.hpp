@@ -35,22 +35,25 @@ struct SpooledInput {
 // if it is a regular file). `stop` is polled between reads (SIGINT).
 tl::expected<SpooledInput, std::string> spool_standard_input(bool (*stop)());
 
-// A private directory (mode 0700) for a download bound for standard output, removed
-// with what is left in it on destruction.
-class StdoutSpool {
+// A private directory (mode 0700) for a download that does not go to a destination of
+// its own (standard output; --checksum's read-back of the server's copy), removed with
+// what is left in it on destruction.
+class DownloadSpool {
 public:
-    static tl::expected<StdoutSpool, std::string> create();
-    StdoutSpool(StdoutSpool&& o) noexcept : path_(std::move(o.path_)), dir_(std::move(o.dir_)) { o.path_.clear(); }
-    StdoutSpool& operator=(StdoutSpool&&) = delete;
-    ~StdoutSpool();
+    static tl::expected<DownloadSpool, std::string> create();
+    DownloadSpool(DownloadSpool&& o) noexcept : path_(std::move(o.path_)), dir_(std::move(o.dir_)) { o.path_.clear(); }
+    DownloadSpool& operator=(DownloadSpool&&) = delete;
+    ~DownloadSpool();
     int dir_fd() const { return dir_.get(); }
     static constexpr const char* name = "download";
+    // The downloaded file, opened read-only (-1 with errno set if it cannot be).
+    int open_download() const;
     // Writes the downloaded file (`size` bytes) to standard output; the error says why not
     // (a reader that went away is EPIPE).
     std::string copy_to_stdout(uint64_t size) const;
 
 private:
-    StdoutSpool(std::string path, DirFd dir) : path_(std::move(path)), dir_(std::move(dir)) {}
+    DownloadSpool(std::string path, DirFd dir) : path_(std::move(path)), dir_(std::move(dir)) {}
     std::string path_;
     DirFd dir_;
 };

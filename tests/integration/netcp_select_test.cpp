@@ -629,3 +629,42 @@ TEST_CASE("--size-only keeps a destination file of the same size and copies one 
         CHECK(text_of(w.dst_disk / "same.bin") == "BBBBBBBB");
     }
 }
+
+TEST_CASE("-c/--checksum keeps a destination file with the same content and copies one that differs") {
+    NinePServer d;
+    Netcp netcp{d};
+    TempDir local;
+    for (bool upload : {true, false}) {
+        const Way w = way(upload, netcp, local, "sum");
+        CAPTURE(w.name());
+        put(w.src_disk / "same.bin", "AAAAAAAA");
+        put(w.src_disk / "differs.bin", "AAAAAAAA");   // same size, other bytes
+        put(w.src_disk / "longer.bin", "AAAAAAAAA");   // another size: copied without reading back
+        put(w.src_disk / "new.bin", "new");
+        put(w.dst_disk / "same.bin", "AAAAAAAA");
+        put(w.dst_disk / "differs.bin", "AAAAAAAB");
+        put(w.dst_disk / "longer.bin", "AAAAAAAA");
+        // Times differ both ways: only the content counts.
+        set_mtime(w.dst_disk / "same.bin", base_time - 1000);
+        set_mtime(w.src_disk / "same.bin", base_time);
+        const auto same_time_before = mtime_of(w.dst_disk / "same.bin");
+        auto r = netcp("--checksum -v -r -T " + w.src_arg() + " " + w.dst_arg());
+        REQUIRE_MESSAGE(r.status == 0, r.output);
+        CHECK(text_of(w.dst_disk / "same.bin") == "AAAAAAAA");
+        CHECK(same_time(mtime_of(w.dst_disk / "same.bin"), same_time_before));
+        CHECK(text_of(w.dst_disk / "differs.bin") == "AAAAAAAA");
+        CHECK(text_of(w.dst_disk / "longer.bin") == "AAAAAAAAA");
+        CHECK(text_of(w.dst_disk / "new.bin") == "new");
+        CHECK_MESSAGE(has(r.output, "skipped '" + w.src("same.bin") + "' -> '" + w.dst("same.bin") + "' (same content)\n"),
+                      r.output);
+        CHECK_MESSAGE(has(r.output, "netcp: 3 files, 0 directories, "), r.output);
+        CHECK_MESSAGE(has(r.output, ", 1 skipped"), r.output);
+        // With --dry-run it still compares, and says only what differs would be copied.
+        put(w.dst_disk / "differs.bin", "AAAAAAAB");
+        r = netcp("--checksum -n -r -T " + w.src_arg() + " " + w.dst_arg());
+        REQUIRE_MESSAGE(r.status == 0, r.output);
+        CHECK_MESSAGE(has(r.output, "would copy '" + w.src("differs.bin") + "'"), r.output);
+        CHECK(!has(r.output, "would copy '" + w.src("same.bin") + "'"));
+        CHECK(text_of(w.dst_disk / "differs.bin") == "AAAAAAAB");
+    }
+}
