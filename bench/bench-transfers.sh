@@ -17,6 +17,9 @@ levels=("$@")
 [[ ${#levels[@]} -gt 0 ]] || levels=(1 4 8 16)
 size_mib=0
 
+# diod's own default of 16 worker threads (the test fixture starts it with 4): the server
+# must be able to answer several connections at once for the comparison to mean anything.
+export DIOD_THREADS=${DIOD_THREADS:-16}
 # shellcheck source=common.sh
 source bench/common.sh netcp-bench-transfers
 tree=$work/tree
@@ -46,7 +49,7 @@ for t in "${levels[@]}"; do
     down[$t]=$(printf '%s\n' "${d[@]}" | median)
 done
 
-echo "netcp -r, $files files of 0-4 KiB, median of $runs runs, $(nproc) cores ($(uname -m)), diod on loopback"
+echo "netcp -r, $files files of 0-4 KiB, median of $runs runs, $(nproc) cores ($(uname -m)), diod -t $DIOD_THREADS on loopback"
 printf '%-12s %10s %8s %10s %8s\n' transfers "up (s)" "x" "down (s)" "x"
 for t in "${levels[@]}"; do
     awk -v t="$t" -v u="${up[$t]}" -v u1="${up[1]:-${up[$t]}}" -v d="${down[$t]}" -v d1="${down[1]:-${down[$t]}}" \

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "exit_codes.hpp"
 #include "transfer.hpp"
@@ -13,9 +14,31 @@ namespace netcp {
 
 namespace {
 
+// The password database entry of `uid` or `name`, with the reentrant calls: workers of
+// --transfers open their connections at the same time.
+struct PasswdEntry {
+    passwd pw{};
+    std::vector<char> buf = std::vector<char>(16384);
+    bool found = false;
+};
+
+PasswdEntry passwd_of_uid(uid_t uid) {
+    PasswdEntry e;
+    passwd* out = nullptr;
+    e.found = ::getpwuid_r(uid, &e.pw, e.buf.data(), e.buf.size(), &out) == 0 && out;
+    return e;
+}
+
+PasswdEntry passwd_of_name(const std::string& name) {
+    PasswdEntry e;
+    passwd* out = nullptr;
+    e.found = ::getpwnam_r(name.c_str(), &e.pw, e.buf.data(), e.buf.size(), &out) == 0 && out;
+    return e;
+}
+
 std::string current_user_name() {
-    if (const passwd* pw = ::getpwuid(::getuid())) return pw->pw_name;
-    return "";
+    const auto e = passwd_of_uid(::getuid());
+    return e.found ? e.pw.pw_name : "";
 }
 
 // The group new files get: the primary group of the user attached as, when that is not
@@ -23,9 +46,9 @@ std::string current_user_name() {
 // check it (nfs-ganesha refuses a create with a group the user is not in: EPERM).
 uint32_t group_for(const std::optional<uint32_t>& uid, const std::string& named) {
     if (uid && *uid != ::getuid()) {
-        if (const passwd* pw = ::getpwuid(*uid)) return pw->pw_gid;
+        if (const auto e = passwd_of_uid(*uid); e.found) return e.pw.pw_gid;
     } else if (!uid && !named.empty()) {
-        if (const passwd* pw = ::getpwnam(named.c_str())) return pw->pw_gid;
+        if (const auto e = passwd_of_name(named); e.found) return e.pw.pw_gid;
     }
     return ::getgid();
 }
