@@ -35,16 +35,18 @@ for i in range(n):
 PY
 nc=("$netcp" --aname "$DIOD_EXPORT" -q -r)
 
+# Every run writes new directories on both sides, removed only at the end: ext4 makes
+# creating files right after removing thousands slow (it avoids reusing the inodes it just
+# freed), which would measure the clean-up, not the copy.
 declare -A up down
 for t in "${levels[@]}"; do
     u=() d=()
-    for _ in $(seq "$runs"); do
-        rm -rf "$DIOD_EXPORT/tree" "$work/back"
+    for i in $(seq "$runs"); do
         sync
-        u+=("$(time_it "${nc[@]}" --transfers "$t" "$tree" "$url/tree" | awk '{print $1}')")
-        d+=("$(time_it "${nc[@]}" --transfers "$t" "$url/tree" "$work/back" | awk '{print $1}')")
+        u+=("$(time_it "${nc[@]}" --transfers "$t" "$tree" "$url/tree-$t-$i" | awk '{print $1}')")
+        d+=("$(time_it "${nc[@]}" --transfers "$t" "$url/tree-$t-$i" "$work/back-$t-$i" | awk '{print $1}')")
+        diff -r "$tree" "$work/back-$t-$i" >/dev/null || { echo "transfers=$t: the tree came back different" >&2; exit 1; }
     done
-    diff -r "$tree" "$work/back" >/dev/null || { echo "transfers=$t: the tree came back different" >&2; exit 1; }
     up[$t]=$(printf '%s\n' "${u[@]}" | median)
     down[$t]=$(printf '%s\n' "${d[@]}" | median)
 done
