@@ -284,7 +284,8 @@ TEST_CASE("'-': standard input up to the cell and a file down to standard output
     constexpr uint64_t size = 20u << 20;  // two seconds at 10 MiB/s
     testutil::write_random_file(src, size, 11);
     const std::string remote = cell.bob_only_dir + "/" + AfsCell::unique_name("stdin");
-    const std::string args = base_args(cell, {"bob"}) + " -q --bwlimit 10M ";
+    // rxkad clear: the point is the limit, not fcrypt (slow under the sanitizers).
+    const std::string args = base_args(cell, {"bob"}) + " --security clear -q --bwlimit 10M ";
     auto t0 = std::chrono::steady_clock::now();
     auto up = testutil::run("cat " + testutil::shell_quote(src.string()) + " | timeout 300 " + NETCP_BINARY + " " +
                             args + "- " + url(remote) + " 2>&1");
@@ -300,8 +301,11 @@ TEST_CASE("'-': standard input up to the cell and a file down to standard output
     // Never faster than the limit allows (the engine throttles AFS stores and fetches too).
     CHECK_MESSAGE(up_s >= 2.0 * 0.9, "upload took " << up_s << " s");
     CHECK_MESSAGE(down_s >= 2.0 * 0.9, "download took " << down_s << " s");
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && defined(NDEBUG)
+    // And not much slower, where nothing else slows netcp down (sanitizer builds are).
     CHECK_MESSAGE(up_s <= 2.0 * 1.5, "upload took " << up_s << " s");
     CHECK_MESSAGE(down_s <= 2.0 * 1.5, "download took " << down_s << " s");
+#endif
     // A missing file: exit 3, and nothing on standard output.
     auto missing = testutil::run("( timeout 300 " + std::string(NETCP_BINARY) + " " + args + url(remote + "-nope") +
                                  " - >" + testutil::shell_quote((tmp / "none").string()) + " 2>/dev/null )");
