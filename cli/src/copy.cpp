@@ -487,40 +487,13 @@ private:
     }
 
     void copy_dir(const Location& src, const Node& node, const Location& dst, bool exists, const LocalAt& at) {
-        if (!exists && opt_.dry_run) {
-            // Nothing is created: every entry below would be new.
-            if (opt_.verbosity >= 1) print_message("would create directory '" + printable(name_of(dst)) + "'\n");
-            auto entries = list(src);
-            if (!entries) {
-                rep_.fail(*entries.error());
-                return;
-            }
-            for (const auto& name : *entries) {
-                if (interrupted()) return;
-                const Location s = child(src, name), d = child(dst, name);
-                auto sn = stat_node(s, opt_.dereference);
-                if (!sn) {
-                    rep_.fail(*sn.error());
-                    continue;
-                }
-                copy_node(s, *sn, d, Node{}, false, LocalAt{});
-            }
-            return;
-        }
-        if (!exists) {
-            const uint32_t mode = target_mode(node.mode, opt_.preserve) | 0700;  // we must be able to fill it
-            std::error_code ec = dst.is_remote() ? remote_->mkdir(dst.path, mode)
-                                 : ::mkdirat(at.dir, at.name.c_str(), mode) != 0 ? last_errno()
-                                                                                 : std::error_code{};
-            if (ec) {
-                rep_.fail(failure("cannot create directory '" + name_of(dst) + "'", ec));
-                return;
-            }
-            rep_.dir_created(name_of(dst));
-        }
+        if (!exists && !ensure_dir(dst, node, at.dir, at.name)) return;
+        // In a dry run a new directory was not made: there is nothing to open, and every
+        // entry below is new.
+        const bool imagined = !exists && opt_.dry_run;
         // The local directory is entered through its parent's descriptor, refusing a link.
         auto local = std::make_shared<DirFd>();
-        if (!dst.is_remote()) {
+        if (!dst.is_remote() && !imagined) {
             auto d = open_local_child_dir(at.dir, at.name);
             if (!d) {
                 rep_.fail(failure("cannot enter directory '" + dst.path + "'", d.error()));
@@ -880,11 +853,7 @@ int run_copy(const Options& options) {
     // The live line only on a terminal; progress events only with --json.
     const bool line = options.progress && options.verbosity >= 1 && stderr_is_terminal();
     std::function<void(const std::string&)> json_out;
-    if (options.json)
-        json_out = [](const std::string& l) {
-            std::fputs(l.c_str(), stdout);
-            std::fflush(stdout);
-        };
+    if (options.json) json_out = print_json_line;
     Progress progress(line, json_out);
     set_message_progress(&progress);
     struct Unset {

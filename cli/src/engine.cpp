@@ -146,12 +146,10 @@ std::error_code Engine::upload(int fd, uint64_t size, netfs::StreamBackend& back
     fo.dirty_limit = 32u << 20;
     fo.cache_limit = 16u << 20;  // an upload does not read back: keep little
     netfs::File file(*ctx_, fo);
-    // The progress display counts what the server acknowledged, not what was handed over.
+    // The progress display counts what the server acknowledged for this file, not what
+    // was handed over (the context's counters are every file's: --transfers).
     Progress* progress = this->progress();
-    if (progress) {
-        const uint64_t base = ctx_->stats().streams[0].bytes;
-        progress->set_file_source([this, base] { return ctx_->stats().streams[0].bytes - base; });
-    }
+    if (progress) progress->set_file_source([&file] { return file.bytes_acknowledged(); });
     std::error_code ec;
     switch (options_.write_mode) {
         case Options::WriteMode::direct: ec = upload_direct(fd, size, file, stop); break;
@@ -160,9 +158,13 @@ std::error_code Engine::upload(int fd, uint64_t size, netfs::StreamBackend& back
     }
     // Everything written must reach the server before we call it done; after a failure,
     // flush still drains what is in flight (and its own error is not the first one).
-    // The source stays until the file ends (the context, which it reads, outlives it): the
-    // count must not fall back to zero between the flush and the rename.
     std::error_code fec = file.flush();
+    if (progress) {
+        // `file` goes now: its final count stays until the file ends (never back to zero
+        // between the flush and the rename).
+        progress->set_file_source({});
+        progress->add(file.bytes_acknowledged());
+    }
     return ec ? ec : fec;
 }
 

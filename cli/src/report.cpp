@@ -55,10 +55,13 @@ thread_local CurrentFile t_current;
 Reporter::Reporter(int verbosity, bool json, Progress* progress)
     : verbosity_(verbosity), json_(json), progress_(progress) {}
 
-void Reporter::emit(const std::string& line) {
-    if (!json_) return;
+void print_json_line(const std::string& line) {
     std::fputs(line.c_str(), stdout);
     std::fflush(stdout);  // a script reading the pipe sees each event when it happens
+}
+
+void Reporter::emit(const std::string& line) {
+    if (json_) print_json_line(line);
 }
 
 void Reporter::start(const std::vector<std::string>& sources, const std::string& destination) {
@@ -155,9 +158,8 @@ void Reporter::finish(int exit_code) {
 }
 
 void report_usage_error_json() {
-    std::fputs(json_events::error("usage error (the message is on stderr)", exit_usage, {}, {}).c_str(), stdout);
-    std::fputs(json_events::summary(0, 0, 0, 1, 0.0, exit_usage).c_str(), stdout);
-    std::fflush(stdout);
+    print_json_line(json_events::error("usage error (the message is on stderr)", exit_usage, {}, {}));
+    print_json_line(json_events::summary(0, 0, 0, 1, 0.0, exit_usage));
 }
 
 int Reporter::exit_code() const {

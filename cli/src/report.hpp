@@ -64,6 +64,10 @@ private:
     mutable std::mutex mu_;  // files are reported from several threads (--transfers)
 };
 
+// Writes one --json line (json_events.hpp) on stdout, flushed. Whole lines never mix:
+// stdio locks the stream for each call.
+void print_json_line(const std::string& line);
+
 // A usage error with --json: the error and summary lines a script expects.
 void report_usage_error_json();
 

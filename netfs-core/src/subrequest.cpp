@@ -93,6 +93,8 @@ void Engine::terminated(Subrequest& sreq, uint64_t bytes, std::error_code ec, Re
             sreq.transferred_ += bytes;
             if (bytes > 0) sreq.made_progress_ = true;
             counters.bytes += bytes;
+            if (req.streams_[sreq.stream_].kind == StreamKind::upload)
+                req.file_->acknowledged_.fetch_add(bytes, std::memory_order_relaxed);
             if (sreq.transferred_ < sreq.len_) {
                 sreq.need_retry_ = true;  // short: the rest is retried from transferred_
                 ++counters.short_writes;

@@ -353,66 +353,59 @@ TEST_CASE("a connection reset once mid-transfer: netcp reconnects and the copy i
     }
 }
 
-// The server closes the connection right after answering the Nth Tgetattr (the last
-// request of a download) or Trenameat (of an upload). When that was a file's last, netcp learns of the loss while idle between two entries of
-// a tree, where no call of its own has failed to make it reconnect. It used to stop there
-// in silence: exit 0 with the rest of the tree missing. One transfer at a time, so that
-// the one connection is the one that drops (with several, the next case).
-TEST_CASE("a connection closed between two entries of a tree: netcp reconnects and copies all of it") {
+// A tree of 30 files down and up while the server closes a connection right after
+// answering its Nth Tgetattr (the last request of a download) or Trenameat (of an upload),
+// for each N in `ats`: the first connection only (`once`), or every one, again after each
+// new connection. `closed` is what the server's log must say it did.
+namespace {
+void tree_survives_closed_connections(unsigned transfers, std::initializer_list<int> ats, bool once,
+                                      const std::string& closed) {
     TempDir local;
     fs::create_directory(local / "t");
     for (int i = 0; i < 30; ++i) write_file(local / "t" / ("f" + std::to_string(i)), std::string(100 + i, 'a' + i % 26));
-    for (int at : {4, 7, 10, 15, 22, 29}) {
+    const std::string flags = "--transfers " + std::to_string(transfers) + " -r ";
+    auto server = [&](const std::string& type, int at) {
+        std::vector<std::string> args{"--close-after", type + ":" + std::to_string(at), "--verbose"};
+        if (once) args.push_back("--once");
+        return args;
+    };
+    for (int at : ats) {
         CAPTURE(at);
         {
-            HostileServer s({"--close-after", "getattr:" + std::to_string(at), "--once", "--verbose"});
+            HostileServer s(server("getattr", at));
             fs::copy(local / "t", s.export_dir() / "t");
-            auto r = netcp("--transfers 1 -r " + s.url("t") + " " + q(local / "down"));
+            auto r = netcp(flags + s.url("t") + " " + q(local / "down"));
             INFO("download: ", r.output);
             CHECK(r.status == exit_ok);
             CHECK(snapshot(local / "down") == snapshot(local / "t"));
-            CHECK(s.log().find("conn 1 closed after Rgetattr") != std::string::npos);
+            CHECK(s.log().find(closed + "Rgetattr") != std::string::npos);
             fs::remove_all(local / "down");
         }
         {
-            HostileServer s({"--close-after", "renameat:" + std::to_string(at), "--once", "--verbose"});
-            auto r = netcp("--transfers 1 -r " + q(local / "t") + " " + s.url("t"));
+            HostileServer s(server("renameat", at));
+            auto r = netcp(flags + q(local / "t") + " " + s.url("t"));
             INFO("upload: ", r.output);
             CHECK(r.status == exit_ok);
             CHECK(snapshot(s.export_dir() / "t") == snapshot(local / "t"));
-            CHECK(s.log().find("conn 1 closed after Rrenameat") != std::string::npos);
+            CHECK(s.log().find(closed + "Rrenameat") != std::string::npos);
         }
     }
 }
 
+}  // namespace
+
+// When that was a file's last request, netcp learns of the loss while idle between two
+// entries of a tree, where no call of its own has failed to make it reconnect. It used to
+// stop there in silence: exit 0 with the rest of the tree missing. One transfer at a time,
+// so that the one connection is the one that drops (with several, the next case).
+TEST_CASE("a connection closed between two entries of a tree: netcp reconnects and copies all of it") {
+    tree_survives_closed_connections(1, {4, 7, 10, 15, 22, 29}, /*once=*/true, "conn 1 closed after ");
+}
+
 // The same with files copied four at a time, and every connection closed after its Nth
-// answer (the walking thread's and each worker's, idle or not, again after each new
-// connection): the whole tree arrives and netcp exits 0.
+// answer (the walking thread's and each worker's, idle or not): the whole tree arrives.
 TEST_CASE("a connection closed between two entries of a tree with --transfers 4: all of it copied") {
-    TempDir local;
-    fs::create_directory(local / "t");
-    for (int i = 0; i < 30; ++i) write_file(local / "t" / ("f" + std::to_string(i)), std::string(100 + i, 'a' + i % 26));
-    for (int at : {1, 2, 3, 5, 8}) {
-        CAPTURE(at);
-        {
-            HostileServer s({"--close-after", "getattr:" + std::to_string(at), "--verbose"});
-            fs::copy(local / "t", s.export_dir() / "t");
-            auto r = netcp("--transfers 4 -r " + s.url("t") + " " + q(local / "down"));
-            INFO("download: ", r.output);
-            CHECK(r.status == exit_ok);
-            CHECK(snapshot(local / "down") == snapshot(local / "t"));
-            CHECK(s.log().find("closed after Rgetattr") != std::string::npos);
-            fs::remove_all(local / "down");
-        }
-        {
-            HostileServer s({"--close-after", "renameat:" + std::to_string(at), "--verbose"});
-            auto r = netcp("--transfers 4 -r " + q(local / "t") + " " + s.url("t"));
-            INFO("upload: ", r.output);
-            CHECK(r.status == exit_ok);
-            CHECK(snapshot(s.export_dir() / "t") == snapshot(local / "t"));
-            CHECK(s.log().find("closed after Rrenameat") != std::string::npos);
-        }
-    }
+    tree_survives_closed_connections(4, {1, 2, 3, 5, 8}, /*once=*/false, "closed after ");
 }
 
 // Every connection is reset at its first Tread or Twrite, so no attempt makes progress and

@@ -6,6 +6,7 @@
 // reached the server, otherwise the first error; data that failed stays dirty.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -99,6 +100,9 @@ public:
     // readahead for sequential access. Returns the bytes read (0 at the end of file).
     result<size_t> read(uint64_t pos, std::span<std::byte> out);
     ReadStats read_stats() const;
+    // Bytes the upload stream (stream 0) has acknowledged for this file so far (a span
+    // sent again after a retry counts again). Any thread, lock-free.
+    uint64_t bytes_acknowledged() const { return acknowledged_.load(std::memory_order_relaxed); }
 
     // Puts clean data (just read from the server) in the page cache; with copy_to_cache
     // it is also sent to the cache stream by the next writeback.
@@ -176,6 +180,7 @@ private:
     std::error_code read_error_;           // a fill of [read_error_pos_, read_error_end_) failed
     uint64_t read_error_pos_ = 0, read_error_end_ = 0;
     ReadStats read_stats_;
+    std::atomic<uint64_t> acknowledged_{0};  // bytes_acknowledged()
     bool queued_for_flush_ = false;
 
     std::mutex wb_mu_;                     // one writeback request at a time per file
