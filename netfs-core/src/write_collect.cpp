@@ -141,6 +141,7 @@ void Engine::collect(WriteRequest& req) {
                 BufferEntry& e = batch[k];
                 if (e.folio) {
                     file.end_folio_writeback(e.folio, e.to_upload ? e.pos + e.len : 0, redirty[k]);
+                    if (e.to_upload && !redirty[k] && file.options_.on_stored) file.options_.on_stored(e.pos, e.len);
                     ++(redirty[k] ? ctx.counters_.folios_redirtied : ctx.counters_.folios_ended);
                     trace(req, redirty[k] ? TraceEvent::folio_redirty : TraceEvent::folio_end, nullptr, -1,
                           e.folio->pos, e.folio->size);

@@ -51,6 +51,12 @@ struct FileOptions {
     uint64_t cache_limit = 256u << 20;            // clean folios beyond this are dropped (LRU)
     uint64_t remote_size = 0;                     // size of the file on the server when opened
     Transformer* transformer = nullptr;           // content transformation between cut and issue
+    // Called on a collector thread each time buffered data in [pos, pos + len) has reached
+    // every stream (its folio's writeback ended and was not redirtied), in no particular
+    // order across requests: what a caller records to resume an interrupted transfer.
+    // Direct writes report through their own completion instead. Keep it short: the
+    // collector waits for it.
+    std::function<void(uint64_t pos, uint64_t len)> on_stored;
 };
 
 class File {
