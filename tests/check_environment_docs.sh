@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Every NETCP_* variable the command line reads (envname in cli/src/options.cpp) is in
-# docs/environment.md, and the page names no variable that does not exist.
+# Every NETCP_* variable the command line reads (envname in cli/src/options.cpp, or
+# getenv in cli/src) is in docs/environment.md, and the page names no variable that does
+# not exist.
 set -euo pipefail
 root=$1
-code=$(grep -o 'envname("NETCP_[A-Z_]*")' "$root/cli/src/options.cpp" | sed 's/envname("//; s/")//' | sort -u)
+code=$( { grep -o 'envname("NETCP_[A-Z_]*")' "$root/cli/src/options.cpp" | sed 's/envname("//; s/")//'
+         grep -oh 'getenv("NETCP_[A-Z_]*")' "$root"/cli/src/*.cpp | sed 's/getenv("//; s/")//'; } | sort -u)
 doc=$(grep -o '^| `NETCP_[A-Z_]*`' "$root/docs/environment.md" | sed 's/^| `//; s/`$//' | sort -u)
 missing=$(comm -23 <(echo "$code") <(echo "$doc"))
 extra=$(comm -13 <(echo "$code") <(echo "$doc"))

@@ -9,6 +9,7 @@ _netcp_long_opts='--help --version
     --recursive --no-target-directory --preserve --dereference --fsync --direct
     --write-through --json --stats --trace --cache --cache-size --no-progress
     --bwlimit --dry-run --update --ignore-existing --size-only --checksum --files-from --from0
+    --no-resume
     --quiet --verbose
     --aname --unix-socket --uname --uid --auth --munge-socket --msize --depth --transfers
     --timeout --connect-timeout

@@ -11,6 +11,27 @@
 
 namespace netcp {
 
+namespace {
+std::string to_hex(const unsigned char* md, unsigned len) {
+    static const char* const hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < len; ++i) {
+        out += hex[md[i] >> 4];
+        out += hex[md[i] & 15];
+    }
+    return out;
+}
+}  // namespace
+
+std::string sha256_hex(std::string_view bytes) {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    // One-shot EVP_Digest cannot fail for SHA-256 short of memory exhaustion; an empty
+    // result then names nothing, and the caller's lookups simply find no journal.
+    if (EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_sha256(), nullptr) != 1) return {};
+    return to_hex(md, len);
+}
+
 tl::expected<std::string, std::string> sha256_of_file(int fd) {
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
@@ -28,13 +49,7 @@ tl::expected<std::string, std::string> sha256_of_file(int fd) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned len = 0;
     if (EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) return tl::unexpected(std::string("SHA-256 failed (OpenSSL)"));
-    static const char* const hex = "0123456789abcdef";
-    std::string out;
-    for (unsigned i = 0; i < len; ++i) {
-        out += hex[md[i] >> 4];
-        out += hex[md[i] & 15];
-    }
-    return out;
+    return to_hex(md, len);
 }
 
 }  // namespace netcp

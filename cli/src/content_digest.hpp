@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include <tl/expected.hpp>
 
@@ -11,5 +12,7 @@ namespace netcp {
 
 // The SHA-256 of what `fd` holds from its start to its end, in hex; the error says why not.
 tl::expected<std::string, std::string> sha256_of_file(int fd);
+// The SHA-256 of `bytes`, in hex (names derived from a key: resume journals).
+std::string sha256_hex(std::string_view bytes);
 
 }  // namespace netcp

@@ -232,7 +232,14 @@ private:
         }
         for (const auto& d : finish_dirs_) finish_dir(d.src, d.node, d.dst, d.local->get());
         finish_dirs_.clear();
-        if (interrupted()) rep_.fail({exit_interrupted, "interrupted by a signal: partial files were removed"});
+        if (interrupted()) {
+            const uint64_t kept = rep_.partials_kept();
+            rep_.fail({exit_interrupted,
+                       kept ? "interrupted by a signal: " + std::to_string(kept) + " partial file" + (kept == 1 ? " is" : "s are") +
+                                  " kept, and the same command continues " + (kept == 1 ? "it" : "them") +
+                                  " (--no-resume starts over)"
+                            : "interrupted by a signal: partial files were removed"});
+        }
         rep_.summary();
         return rep_.exit_code();
     }
@@ -411,7 +418,7 @@ private:
         auto spool = DownloadSpool::create();
         if (!spool) return tl::unexpected(Failure{exit_error, "cannot compare with --checksum: " + spool.error()});
         auto got = over.download(engine(), remote_loc.path, remote_node.remote,
-                                 LocalTarget{spool->dir_fd(), DownloadSpool::name, "a temporary file"});
+                                 LocalTarget{spool->dir_fd(), DownloadSpool::name, "a temporary file", false});
         if (!got) {
             Failure f = got.error();
             f.message = "cannot compare with --checksum: " + f.message;
@@ -596,7 +603,7 @@ private:
         if (!spool) return rep_.fail({exit_error, spool.error()});
         rep_.file_started(name_of(src), "-", sn->remote.size);
         auto r = remote_->download(engine(), src.path, sn->remote,
-                                   LocalTarget{spool->dir_fd(), DownloadSpool::name, "standard output"});
+                                   LocalTarget{spool->dir_fd(), DownloadSpool::name, "standard output", false});
         if (!r) {
             if (r.error().exit_code == exit_interrupted) {
                 rep_.fail({exit_interrupted, "interrupted by a signal: nothing was written to standard output"});

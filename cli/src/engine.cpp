@@ -132,16 +132,19 @@ std::string Engine::stats_text() const {
 }
 
 std::error_code Engine::upload(int fd, uint64_t size, netfs::StreamBackend& backend, uint64_t in_flight,
-                               netfs::cache::Object* cache, bool (*stop)()) {
+                               netfs::cache::Object* cache, bool (*stop)(), const ResumePoint& resume) {
     netfs::FileOptions fo;
     fo.streams = {{&backend, in_flight}};
+    fo.on_stored = resume.stored;
     if (cache) {
         fo.cache = cache;  // stream 1: the same pages go to the cache in the same pass
         std::lock_guard lock(stats_mu_);
         max_streams_used_ = 2;
     }
     fo.folio_size = 256u << 10;
-    fo.remote_size = 0;  // a new (temporary) file: the server holds nothing yet
+    // A new (temporary) file: the server holds nothing yet, or, resumed, the bytes before
+    // `from` (folio-aligned, so no folio needs reading back first).
+    fo.remote_size = resume.from;
     fo.dirty_background = 4u << 20;
     fo.dirty_limit = 32u << 20;
     fo.cache_limit = 16u << 20;  // an upload does not read back: keep little
@@ -152,9 +155,9 @@ std::error_code Engine::upload(int fd, uint64_t size, netfs::StreamBackend& back
     if (progress) progress->set_file_source([&file] { return file.bytes_acknowledged(); });
     std::error_code ec;
     switch (options_.write_mode) {
-        case Options::WriteMode::direct: ec = upload_direct(fd, size, file, stop); break;
-        case Options::WriteMode::write_through: ec = upload_buffered(fd, size, file, true, stop); break;
-        default: ec = upload_buffered(fd, size, file, false, stop); break;
+        case Options::WriteMode::direct: ec = upload_direct(fd, resume, size, file, stop); break;
+        case Options::WriteMode::write_through: ec = upload_buffered(fd, resume.from, size, file, true, stop); break;
+        default: ec = upload_buffered(fd, resume.from, size, file, false, stop); break;
     }
     // Everything written must reach the server before we call it done; after a failure,
     // flush still drains what is in flight (and its own error is not the first one).
@@ -169,7 +172,7 @@ std::error_code Engine::upload(int fd, uint64_t size, netfs::StreamBackend& back
 }
 
 netfs::result<uint64_t> Engine::download(netfs::ReadBackend& reader, uint64_t size, netfs::cache::Object* cache,
-                                         int fd, bool (*stop)()) {
+                                         int fd, bool (*stop)(), const ResumePoint& resume) {
     netfs::FileOptions fo;
     fo.reader = &reader;
     fo.cache = cache;
@@ -193,7 +196,7 @@ netfs::result<uint64_t> Engine::download(netfs::ReadBackend& reader, uint64_t si
     }
     netfs::File file(*ctx_, fo);
     std::vector<std::byte> buf(read_chunk);
-    uint64_t pos = 0;
+    uint64_t pos = resume.from;
     std::error_code ec;
     while (pos < size) {
         if (stop()) {
@@ -211,6 +214,7 @@ netfs::result<uint64_t> Engine::download(netfs::ReadBackend& reader, uint64_t si
             break;
         }
         if ((ec = write_fully(fd, pos, std::span(buf).first(*got)))) break;
+        if (resume.stored) resume.stored(pos, *got);
         pos += *got;
         if (Progress* p = progress()) p->add(*got);
     }
@@ -228,12 +232,12 @@ netfs::result<uint64_t> Engine::download(netfs::ReadBackend& reader, uint64_t si
     return pos;
 }
 
-std::error_code Engine::upload_buffered(int fd, uint64_t size, netfs::File& file, bool through,
-                                             bool (*stop)()) {
+std::error_code Engine::upload_buffered(int fd, uint64_t from, uint64_t size, netfs::File& file, bool through,
+                                        bool (*stop)()) {
     // The page cache is filled straight from the local file (pread into the folios): one
     // copy, as the kernel's own write path makes.
     const netfs::File::Filler fill = [fd](uint64_t pos, std::span<std::byte> dst) { return read_fully(fd, pos, dst); };
-    for (uint64_t pos = 0; pos < size;) {
+    for (uint64_t pos = from; pos < size;) {
         if (stop()) return std::make_error_code(std::errc::interrupted);
         const uint64_t n = std::min<uint64_t>(chunk_size, size - pos);
         auto r = through ? file.write_through_from(pos, n, fill) : file.write_from(pos, n, fill);
@@ -243,7 +247,8 @@ std::error_code Engine::upload_buffered(int fd, uint64_t size, netfs::File& file
     return {};
 }
 
-std::error_code Engine::upload_direct(int fd, uint64_t size, netfs::File& file, bool (*stop)()) {
+std::error_code Engine::upload_direct(int fd, const ResumePoint& resume, uint64_t size, netfs::File& file,
+                                      bool (*stop)()) {
     // A few buffers, each sent as one unbuffered request while the next is read.
     struct Slot {
         std::vector<std::byte> buf;
@@ -255,7 +260,7 @@ std::error_code Engine::upload_direct(int fd, uint64_t size, netfs::File& file, 
     std::error_code first;
     size_t busy = 0;
     auto wait_free = [&](std::unique_lock<std::mutex>& lock) { cv.wait(lock, [&] { return busy < slots.size(); }); };
-    for (uint64_t pos = 0; pos < size;) {
+    for (uint64_t pos = resume.from; pos < size;) {
         Slot* slot = nullptr;
         {
             std::unique_lock lock(m);
@@ -285,7 +290,8 @@ std::error_code Engine::upload_direct(int fd, uint64_t size, netfs::File& file, 
             --busy;
             break;
         }
-        file.write_direct_async(pos, slot->buf, [&, slot, n](std::error_code ec, uint64_t written) {
+        file.write_direct_async(pos, slot->buf, [&, slot, n, pos](std::error_code ec, uint64_t written) {
+            if (!ec && written == n && resume.stored) resume.stored(pos, n);
             std::lock_guard lock(m);
             if (!ec && written != n) ec = std::make_error_code(std::errc::io_error);
             if (ec && !first) first = ec;

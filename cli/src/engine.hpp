@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -26,6 +27,14 @@ netfs::cache::Key cache_key(const std::string& endpoint, const std::string& anam
 // What must still match for cached data to be served: size, mtime, and the versions
 // the server reports (diod reports 0 for both; the size and mtime still catch changes).
 netfs::cache::Coherency cache_coherency(const p9::Rgetattr& attr);
+
+// Where a resumed transfer starts, and what to tell its journal as data lands.
+struct ResumePoint {
+    uint64_t from = 0;  // bytes [0, from) are at the destination already
+    // [pos, pos + len) reached the destination (uploads: every stream acknowledged it;
+    // downloads: written locally). Called on engine threads for uploads.
+    std::function<void(uint64_t pos, uint64_t len)> stored;
+};
 
 class Engine {
 public:
@@ -52,26 +61,32 @@ public:
     // (a new, empty file), buffered, write-through or direct as the options say, with up
     // to `in_flight` bytes outstanding, and returns once they all reached the server (or
     // the first error). With `cache`, the data goes to it too, in the same pass (stream 1).
-    // `stop` is polled between chunks (SIGINT).
+    // `stop` is polled between chunks (SIGINT). With `resume`, it starts at `resume.from`
+    // (a multiple of the 256 KiB folio size) of a file that holds the bytes before it.
     std::error_code upload(int fd, uint64_t size, netfs::StreamBackend& backend, uint64_t in_flight,
-                           netfs::cache::Object* cache, bool (*stop)());
+                           netfs::cache::Object* cache, bool (*stop)(), const ResumePoint& resume = {});
 
     // Reads the remote file `reader` reads (`size` bytes on the server) into local `fd`
     // through netfs-core's buffered reads: what `cache` holds is served from it, the rest
-    // is read from the server and copied to the cache by writeback. Returns the bytes read.
+    // is read from the server and copied to the cache by writeback. Returns the bytes read,
+    // from `resume.from` on (the local file holds those before it).
     netfs::result<uint64_t> download(netfs::ReadBackend& reader, uint64_t size, netfs::cache::Object* cache, int fd,
-                                     bool (*stop)());
+                                     bool (*stop)(), const ResumePoint& resume = {});
 
     // The progress display to keep up to date, or null.
     class Progress* progress() const;
+    // Where messages and events go, or null.
+    class Reporter* reporter() const { return reporter_; }
+    // A warning, to the reporter (or stderr without one).
+    void warn(const std::string& message) const;
 
     // The engine's counters, for --stats.
     std::string stats_text() const;
 
 private:
-    std::error_code upload_buffered(int fd, uint64_t size, class netfs::File& file, bool through, bool (*stop)());
-    std::error_code upload_direct(int fd, uint64_t size, netfs::File& file, bool (*stop)());
-    void warn(const std::string& message) const;
+    std::error_code upload_buffered(int fd, uint64_t from, uint64_t size, class netfs::File& file, bool through,
+                                    bool (*stop)());
+    std::error_code upload_direct(int fd, const ResumePoint& resume, uint64_t size, netfs::File& file, bool (*stop)());
 
     const Options& options_;
     Reporter* reporter_;

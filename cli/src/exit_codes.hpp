@@ -11,7 +11,7 @@ enum ExitCode : int {
     exit_connection = 4,     // cannot connect, negotiate or attach
     exit_partial = 5,        // some files were copied, others failed
     exit_timeout = 7,        // the server stopped answering
-    exit_interrupted = 130,  // SIGINT (SIGTERM: 143, SIGHUP: 129): in-flight requests drained, partial files removed
+    exit_interrupted = 130,  // SIGINT (SIGTERM: 143, SIGHUP: 129): in-flight requests drained, partial files kept to resume
 };
 
 }  // namespace netcp

@@ -33,8 +33,11 @@ std::string file_start(const std::string& from, const std::string& to, uint64_t 
     return line({{"event", "file_start"}, {"from", from}, {"to", to}, {"size", size}});
 }
 
-std::string file_done(const std::string& from, const std::string& to, uint64_t bytes, double seconds) {
-    return line({{"event", "file_done"}, {"from", from}, {"to", to}, {"bytes", bytes}, {"seconds", seconds}});
+std::string file_done(const std::string& from, const std::string& to, uint64_t bytes, double seconds,
+                      uint64_t resumed_from) {
+    nlohmann::json j = {{"event", "file_done"}, {"from", from}, {"to", to}, {"bytes", bytes}, {"seconds", seconds}};
+    if (resumed_from) j["resumed_from"] = resumed_from;
+    return line(j);
 }
 
 std::string dir(const std::string& to) { return line({{"event", "dir"}, {"to", to}}); }

@@ -14,7 +14,10 @@ inline constexpr int schema_version = 1;
 
 std::string start(const std::string& version, const std::vector<std::string>& sources, const std::string& destination);
 std::string file_start(const std::string& from, const std::string& to, uint64_t size);
-std::string file_done(const std::string& from, const std::string& to, uint64_t bytes, double seconds);
+// `bytes` are this run's; `resumed_from` (when not 0) the bytes an interrupted run had
+// already copied, which this one continued after.
+std::string file_done(const std::string& from, const std::string& to, uint64_t bytes, double seconds,
+                      uint64_t resumed_from = 0);
 std::string dir(const std::string& to);
 // `from`/`to`: the file being copied when it failed; empty when the error is not a file's.
 std::string error(const std::string& message, int exit_code, const std::string& from, const std::string& to);

@@ -30,6 +30,26 @@ tl::expected<LocalPartial, Failure> LocalPartial::create(const LocalTarget& targ
     return LocalPartial(target, tmp, fd);
 }
 
+tl::expected<LocalPartial, std::error_code> LocalPartial::adopt(const LocalTarget& target, const std::string& tmp,
+                                                                uint64_t min_size) {
+    if (!is_partial_name(tmp, target.name)) return tl::unexpected(std::make_error_code(std::errc::invalid_argument));
+    const int fd = ::openat(target.dir_fd, tmp.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return tl::unexpected(last_errno());
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() ||
+        static_cast<uint64_t>(st.st_size) < min_size) {
+        ::close(fd);
+        return tl::unexpected(std::make_error_code(std::errc::operation_not_permitted));
+    }
+    return LocalPartial(target, tmp, fd);
+}
+
+void LocalPartial::keep() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+    done_ = true;
+}
+
 LocalPartial::LocalPartial(LocalPartial&& other) noexcept
     : target_(std::move(other.target_)), tmp_(std::move(other.tmp_)), fd_(other.fd_), done_(other.done_) {
     other.fd_ = -1;

@@ -24,17 +24,27 @@ struct LocalTarget {
     int dir_fd = AT_FDCWD;  // borrowed: the caller keeps it open
     std::string name;       // one path component, already checked
     std::string display;    // the whole path, for messages
+    // An interrupted download may be resumed (a journal kept beside the partial file);
+    // not for private temporary targets (standard output, --checksum's read-back).
+    bool resumable = true;
 };
 
 class LocalPartial {
 public:
     // Creates the temporary file next to `target` (O_EXCL, O_NOFOLLOW, mode 0600).
     static tl::expected<LocalPartial, Failure> create(const LocalTarget& target);
+    // Opens the temporary file `tmp` an interrupted download left next to `target`, to
+    // go on writing it; only a regular file of this user's, at least `min_size` long
+    // (errors: why not, for the caller to start over instead).
+    static tl::expected<LocalPartial, std::error_code> adopt(const LocalTarget& target, const std::string& tmp,
+                                                             uint64_t min_size);
+    const std::string& name() const { return tmp_; }
     LocalPartial(LocalPartial&& other) noexcept;
     LocalPartial& operator=(LocalPartial&&) = delete;
     ~LocalPartial();  // removes the temporary file unless it was committed
 
     int fd() const { return fd_; }
+    const LocalTarget& target() const { return target_; }
 
     struct Finish {
         uint64_t size = 0;                 // the file is cut to this
@@ -48,6 +58,8 @@ public:
     tl::expected<void, Failure> commit(const Finish& finish);
     // Removes the temporary file now.
     void abandon();
+    // Closes the temporary file and leaves it in place, for a later run to resume.
+    void keep();
 
 private:
     LocalPartial(LocalTarget target, std::string tmp, int fd)

@@ -57,7 +57,8 @@ Examples:
 Exit status:
   0 all copied   2 usage error   3 not found   4 cannot connect or attach
   5 some files failed   7 timed out   1 other errors
-  130, 143, 129 interrupted by SIGINT, SIGTERM, SIGHUP (partial files removed)
+  130, 143, 129 interrupted by SIGINT, SIGTERM, SIGHUP (partial files kept for
+                the same command to continue; removed with --no-resume)
 
 Options that name a connection, an identity or the cache can also be set in
 the environment as NETCP_<OPTION> (NETCP_ANAME, NETCP_UNIX_SOCKET, NETCP_AUTH,
@@ -186,6 +187,10 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                                                  "lines starting with # or ; are ignored)")
         ->type_name("FILE");
     app.add_flag("-0,--from0", o.from0, "The --files-from list is separated by NUL bytes (find -print0), not lines");
+    bool no_resume = false;
+    app.add_flag("--no-resume", no_resume, "Start every file over: do not continue a copy that was interrupted, "
+                                           "and remove the partial file when a copy fails (by default it is kept "
+                                           "and the same command continues it)");
     bool quiet = false, verbose = false;
     app.add_flag("-q,--quiet", quiet, "Print errors only");
     app.add_flag("-v,--verbose", verbose, "Print each file copied and a summary");
@@ -322,6 +327,7 @@ ParsedCommandLine parse_command_line(int argc, char** argv) {
                          : Options::WriteMode::buffered;
     o.verbosity = quiet ? 0 : verbose ? 2 : 1;
     o.progress = !no_progress && !quiet;
+    o.resume = !no_resume;
     if (!bwlimit.empty() || bwlimit_opt->count() > 0) {
         auto rate = parse_rate(bwlimit);
         if (!rate) {

@@ -36,6 +36,9 @@ struct Options {
     bool checksum = false;              // the destination has the same size and content (read back)
     std::string files_from;             // copy these paths (relative to SRC), one per line ("-": stdin)
     bool from0 = false;                 // the --files-from list is NUL-separated
+    // An interrupted file's partial copy and journal are kept, and the next run continues
+    // it (--no-resume: start over, and remove them on failure).
+    bool resume = true;
     // 9P connection
     std::string aname;                  // export to attach
     std::string unix_socket;            // connect here instead of HOST:PORT

@@ -33,6 +33,17 @@ std::string partial_name(const std::string& name) {
     return "." + name.substr(0, 200) + ".netcp-" + suffix + ".partial";
 }
 
+bool is_partial_name(const std::string& tmp, const std::string& name) {
+    const std::string head = "." + name.substr(0, 200) + ".netcp-";
+    const std::string tail = ".partial";
+    if (tmp.size() != head.size() + 6 + tail.size() || tmp.compare(0, head.size(), head) != 0 ||
+        tmp.compare(tmp.size() - tail.size(), tail.size(), tail) != 0)
+        return false;
+    for (size_t i = head.size(); i < head.size() + 6; ++i)
+        if (!((tmp[i] >= 'a' && tmp[i] <= 'z') || (tmp[i] >= '0' && tmp[i] <= '9'))) return false;
+    return true;
+}
+
 uint32_t target_mode(uint32_t source_mode, bool preserve) {
     uint32_t perms = source_mode & 07777;
     if (preserve) return perms;

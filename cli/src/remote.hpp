@@ -92,6 +92,9 @@ std::pair<std::string, std::string> split_parent(const std::string& path);
 
 // The temporary name used while `name` is being written: ".NAME.netcp-XXXXXX.partial".
 std::string partial_name(const std::string& name);
+// Whether `tmp` is a name partial_name(name) could have returned (a resume journal's
+// partial file is taken up, or removed, only then).
+bool is_partial_name(const std::string& tmp, const std::string& name);
 
 // The mode a new file or directory gets: the source's permission bits, less the umask
 // unless --preserve.

@@ -48,6 +48,7 @@ namespace {
 struct CurrentFile {
     std::string from, to;
     std::chrono::steady_clock::time_point start;
+    uint64_t resumed_from = 0;
 };
 thread_local CurrentFile t_current;
 }  // namespace
@@ -102,6 +103,7 @@ void Reporter::file_copied(const std::string& from, const std::string& to, uint6
     const bool timed = t_current.from == from && t_current.to == to;
     const double secs =
         timed ? std::chrono::duration<double>(std::chrono::steady_clock::now() - t_current.start).count() : 0.0;
+    const uint64_t resumed_from = timed ? t_current.resumed_from : 0;
     t_current = {};
     if (progress_) progress_->file_ended(true, bytes);
     if (verbosity_ >= 2)
@@ -109,7 +111,14 @@ void Reporter::file_copied(const std::string& from, const std::string& to, uint6
     std::lock_guard lock(mu_);
     ++files_;
     bytes_ += bytes;
-    emit(json_events::file_done(from, to, bytes, secs));
+    emit(json_events::file_done(from, to, bytes, secs, resumed_from));
+}
+
+void Reporter::file_resumed(uint64_t at) {
+    t_current.resumed_from = at;
+    if (verbosity_ >= 2)
+        print_message("'" + printable(t_current.from) + "' -> '" + printable(t_current.to) +
+                      "': continuing an interrupted copy after byte " + std::to_string(at) + "\n");
 }
 
 void Reporter::dir_created(const std::string& to) {

@@ -2,6 +2,7 @@
 // (with --verbose), and the exit code that sums the run up.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <cstdint>
@@ -40,6 +41,12 @@ public:
     // A file's copy begins (its events and errors name it until file_copied or fail).
     void file_started(const std::string& from, const std::string& to, uint64_t size);
     void file_copied(const std::string& from, const std::string& to, uint64_t bytes);
+    // The file this thread copies continues an interrupted copy after byte `at`
+    // (said with -v, and in the file's JSON file_done).
+    void file_resumed(uint64_t at);
+    // A failed copy kept its partial file (and journal) for the next run to continue.
+    void partial_kept() { kept_.fetch_add(1, std::memory_order_relaxed); }
+    uint64_t partials_kept() const { return kept_.load(std::memory_order_relaxed); }
     void dir_created(const std::string& to);
     // A file left alone (--ignore-existing, --update, --size-only), or one --dry-run would
     // copy: `reason` as in the JSON skip event.
@@ -60,6 +67,7 @@ private:
     Progress* progress_;
     uint64_t files_ = 0, dirs_ = 0, bytes_ = 0, failures_ = 0, skipped_ = 0;
     int first_failure_code_ = 0;
+    std::atomic<uint64_t> kept_{0};
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
     mutable std::mutex mu_;  // files are reported from several threads (--transfers)
 };

@@ -12,11 +12,13 @@
 #include <mutex>
 #include <thread>
 
+#include "byte_ranges.hpp"
 #include "exit_codes.hpp"
 #include "local_io.hpp"
 #include "local_partial.hpp"
 #include "netfs/error.hpp"
 #include "progress.hpp"
+#include "resume_9p.hpp"
 
 namespace netcp {
 
@@ -36,6 +38,14 @@ struct FdGuard {
 constexpr unsigned max_reconnects = 3;
 
 bool is_timeout(std::error_code ec) { return ec == p9::errc::timed_out || ec == std::errc::timed_out; }
+
+// What finding an earlier run's leftovers had to say: why one was not taken up (each
+// time), why no journal can be kept (once a run: it is the same for every file).
+void warn_resume(Engine& engine, const std::string& what, const std::string& note, const std::string& no_journal) {
+    if (!note.empty()) engine.warn(what + ": " + note);
+    static std::atomic<bool> said{false};
+    if (!no_journal.empty() && !said.exchange(true)) engine.warn(what + ": " + no_journal);
+}
 
 }  // namespace
 
@@ -166,30 +176,6 @@ struct UploadReopen {
         }
         return p9::fail(make_error_code(p9::errc::not_connected));
     }
-};
-
-// The byte ranges a download's sink has received (in any order), merged.
-class Received {
-public:
-    void add(uint64_t pos, uint64_t len) {
-        uint64_t begin = pos, end = pos + len;
-        auto it = ranges_.upper_bound(begin);
-        if (it != ranges_.begin() && std::prev(it)->second >= begin) --it;
-        while (it != ranges_.end() && it->first <= end) {
-            begin = std::min(begin, it->first);
-            end = std::max(end, it->second);
-            it = ranges_.erase(it);
-        }
-        ranges_.emplace(begin, end);
-    }
-    // The lowest byte not received yet: where reading must start again.
-    uint64_t first_gap() const {
-        auto it = ranges_.begin();
-        return it != ranges_.end() && it->first == 0 ? it->second : 0;
-    }
-
-private:
-    std::map<uint64_t, uint64_t> ranges_;  // begin -> end
 };
 
 // The 9P read side of a --cache download, reconnecting under netfs: a read that fails
@@ -331,13 +317,24 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
 
     auto [parent, name] = split_parent(remote_path);
     Reconnector rc(remote);
-    // Create the temporary file, on a new connection if the one in use drops meanwhile. A
-    // create whose answer the drop lost may have been done: that name is removed once a
-    // new connection is up, and the next attempt uses a new name.
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    // An interrupted run of this same upload may have left a partial file to continue.
+    UploadResume resume = find_upload_resume(remote, options, local, src.fd, st, remote_path, source_fd >= 0);
+    warn_resume(engine, dest, resume.note, resume.no_journal);
     std::optional<p9::Fid> file;
     std::string tmp;
     std::optional<p9::Qid> partial_qid;
-    for (std::string orphan;;) {
+    uint64_t from = 0;
+    if (resume.file) {
+        file = std::move(resume.file);
+        tmp = resume.partial;
+        partial_qid = resume.qid;
+        from = resume.from;
+    }
+    // Otherwise create the temporary file, on a new connection if the one in use drops
+    // meanwhile. A create whose answer the drop lost may have been done: that name is
+    // removed once a new connection is up, and the next attempt uses a new name.
+    for (std::string orphan; !file;) {
         std::error_code ec;
         std::string what = "cannot upload to " + dest;
         auto dir = remote.directory(parent);
@@ -365,6 +362,20 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
         if (!connection_lost(ec, remote) || !rc.reconnect()) return tl::unexpected(rc.failure(what, ec));
     }
     const std::string tmp_path = parent.empty() ? tmp : parent + "/" + tmp;
+    if (resume.journal) {
+        JournalRecord record = resume.record;
+        record.partial = tmp;
+        record.partial_id = partial_qid->path;
+        record.prefix = from;
+        if (auto ec = resume.journal->begin(record)) {
+            engine.warn(dest + ": cannot record the upload for resuming: " + ec.message());
+            resume.journal->remove();
+            resume.journal.reset();
+        } else {
+            resume.journal->set_end(size);
+        }
+    }
+    if (from > 0 && engine.reporter()) engine.reporter()->file_resumed(from);
 
     // The cache entry is the new file's (its qid survives the rename). Direct writes
     // bypass the cache stream, so they leave nothing to cache.
@@ -377,6 +388,13 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
     // names the partial file left on the server.
     auto abandon = [&](Failure f) {
         *file = p9::Fid{};
+        if (resume.journal && worth_resuming(f)) {
+            // Stopped, or the server went away: what it acknowledged is worth keeping.
+            f.message += kept_for_resume_note("the partial upload " + remote.url(tmp_path));
+            if (engine.reporter()) engine.reporter()->partial_kept();
+            engine.finish_cache(cached.get(), false, dest);
+            return tl::unexpected(f);
+        }
         std::error_code ec;
         if (!remote.connected()) ec = remote.reconnect();
         if (!ec) {
@@ -385,11 +403,13 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
         }
         if (ec && ec != std::errc::no_such_file_or_directory)
             f.message += "; the partial file " + remote.url(tmp_path) + " is left on the server (" + ec.message() + ")";
+        // A partial file that could not be removed stays in the journal: the next run
+        // removes it (or continues it).
+        else if (resume.journal) resume.journal->remove();
         engine.finish_cache(cached.get(), false, dest);
         return tl::unexpected(f);
     };
 
-    const uint64_t size = static_cast<uint64_t>(st.st_size);
     std::error_code ec;
     if (options.write_mode == Options::WriteMode::raw_pipeline) {
         // The baseline pipeline does not reconnect: a lost connection fails the copy.
@@ -421,7 +441,13 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
         p9::NetfsWriteBackend backend(first, bo, [&reopen] { return reopen(); });
         UploadStream stream(backend);
         // Enough bytes in flight to keep `depth` Twrites going.
-        ec = engine.upload(src.fd, size, stream, uint64_t(options.depth) * c.max_io(), cached.get(), &interrupted);
+        // What every stream acknowledged goes into the journal as it is collected.
+        ResumePoint point;
+        point.from = from;
+        if (resume.journal)
+            point.stored = [j = &*resume.journal](uint64_t pos, uint64_t len) { j->stored(pos, len); };
+        ec = engine.upload(src.fd, size, stream, uint64_t(options.depth) * c.max_io(), cached.get(), &interrupted,
+                           point);
         // The rest goes over the newest connection, on the file opened there.
         if (reopen.reopened) *file = std::move(reopen.reopened);
     }
@@ -497,7 +523,8 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
         if (renamed) break;
     }
     engine.finish_cache(cached.get(), true, dest);
-    return size;
+    if (resume.journal) resume.journal->remove();
+    return size - from;  // this run's bytes
 }
 
 tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, const Options& options,
@@ -524,8 +551,31 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
     };
     if (auto ec = reopen()) return tl::unexpected(rc.failure("cannot open " + from, ec));
 
-    auto out = LocalPartial::create(local);
-    if (!out) return tl::unexpected(out.error());
+    // An interrupted run of this same download may have left a partial file to continue.
+    DownloadResume resume = find_download_resume(remote, options, remote_path, attr, file, local);
+    warn_resume(engine, from, resume.note, resume.no_journal);
+    std::optional<LocalPartial> out;
+    const uint64_t start = resume.out ? resume.from : 0;
+    if (resume.out) {
+        out.emplace(std::move(*resume.out));
+    } else {
+        auto created = LocalPartial::create(local);
+        if (!created) return tl::unexpected(created.error());
+        out.emplace(std::move(*created));
+    }
+    if (resume.journal) {
+        JournalRecord record = resume.record;
+        record.partial = out->name();
+        record.prefix = start;
+        if (auto ec = resume.journal->begin(record)) {
+            engine.warn(from + ": cannot record the download for resuming: " + ec.message());
+            resume.journal->remove();
+            resume.journal.reset();
+        } else {
+            resume.journal->set_end(attr.size);
+        }
+    }
+    if (start > 0 && engine.reporter()) engine.reporter()->file_resumed(start);
 
     std::shared_ptr<netfs::cache::Object> cached;
     if (!options.cache_dir.empty())
@@ -533,7 +583,15 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
     // What reached the cache came from the server and stays valid, so a retried download
     // reads only the rest; but not when the file changed: then it may be a mix.
     auto abandon = [&](Failure f, bool keep_cache = true) {
-        out->abandon();
+        if (resume.journal && keep_cache && worth_resuming(f)) {
+            // Stopped, or the server went away: what was written is worth keeping.
+            f.message += kept_for_resume_note("the partial download '" + local.display + "'");
+            if (engine.reporter()) engine.reporter()->partial_kept();
+            out->keep();
+        } else {
+            out->abandon();
+            if (resume.journal) resume.journal->remove();
+        }
         engine.finish_cache(cached.get(), keep_cache, from);
         return tl::unexpected(f);
     };
@@ -542,20 +600,26 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
     // Through netfs-core with --cache, and with --bwlimit (its read path keeps the limit).
     if (!options.cache_dir.empty() || options.bwlimit > 0) {
         ReconnectingReader reader(remote, remote_path, rc, file);
-        got = engine.download(reader, attr.size, cached.get(), out->fd(), &interrupted);
+        ResumePoint point;
+        point.from = start;
+        if (resume.journal)
+            point.stored = [j = &*resume.journal](uint64_t pos, uint64_t len) { j->stored(pos, len); };
+        got = engine.download(reader, attr.size, cached.get(), out->fd(), &interrupted, point);
     } else {
         // Pieces arrive in any order: after a lost connection, reading starts again at the
         // lowest byte not yet written (what lies beyond is read and written again).
-        Received received;
+        ByteRanges received;
+        if (start > 0) received.add(0, start);
         std::atomic<uint64_t>* progress = engine.progress() ? engine.progress()->counter() : nullptr;
         const auto sink = [&](uint64_t pos, std::span<const std::byte> data) -> std::error_code {
             if (interrupted()) return std::make_error_code(std::errc::interrupted);
             if (auto ec = write_fully(out->fd(), pos, data)) return ec;
             received.add(pos, data.size());
+            if (resume.journal) resume.journal->stored(pos, data.size());
             if (progress) progress->fetch_add(data.size(), std::memory_order_relaxed);
             return {};
         };
-        for (uint64_t at = 0;;) {
+        for (uint64_t at = start;;) {
             auto r = remote.client().read_into(file, at, sink, options.depth, attr.size > at ? attr.size - at : 0);
             if (r) {
                 got = at + *r;
@@ -603,11 +667,13 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
     }
     fin.fsync = options.fsync;
     if (auto done = out->commit(fin); !done) {
+        if (resume.journal) resume.journal->remove();  // commit removed the partial file
         engine.finish_cache(cached.get(), true, from);
         return tl::unexpected(done.error());
     }
+    if (resume.journal) resume.journal->remove();
     engine.finish_cache(cached.get(), true, from);
-    return *got;
+    return *got - start;  // this run's bytes
 }
 
 }  // namespace netcp

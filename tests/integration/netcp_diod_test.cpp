@@ -301,13 +301,13 @@ TEST_CASE("a server killed mid-upload: exit non-zero, no destination") {
     CHECK(!fs::exists(d.export_dir() / "huge"));
 }
 
-TEST_CASE("a server killed mid-download: exit non-zero, no destination, no partial file") {
+TEST_CASE("a server killed mid-download with --no-resume: exit non-zero, no destination, no partial file") {
     NinePServer d;
     TempDir local;
     { std::ofstream(d.export_dir() / "huge").close(); }
     fs::resize_file(d.export_dir() / "huge", 4ull << 30);
-    int pid = spawn({NETCP_BINARY, "--aname", d.aname(), "9p://127.0.0.1:" + std::to_string(d.port()) + "/huge",
-                     (local / "huge").string()},
+    int pid = spawn({NETCP_BINARY, "--no-resume", "--aname", d.aname(),
+                     "9p://127.0.0.1:" + std::to_string(d.port()) + "/huge", (local / "huge").string()},
                     local / "log");
     REQUIRE(wait_until([&] { return partial_size(local.path()) > (16u << 20); }, 30));
     d.kill_now();
@@ -317,19 +317,31 @@ TEST_CASE("a server killed mid-download: exit non-zero, no destination, no parti
     CHECK(partial_files(local.path()).empty());
 }
 
-TEST_CASE("SIGINT drains, removes the partial upload and exits 130") {
-    NinePServer d;
-    TempDir local;
-    { std::ofstream(local / "huge").close(); }
-    fs::resize_file(local / "huge", 4ull << 30);
-    int pid = spawn({NETCP_BINARY, "--aname", d.aname(), (local / "huge").string(),
-                     "9p://127.0.0.1:" + std::to_string(d.port()) + "/huge"},
-                    local / "log");
-    REQUIRE(wait_until([&] { return partial_size(d.export_dir()) > (16u << 20); }, 30));
-    ::kill(pid, SIGINT);
-    CHECK(wait_exit_within(pid, 120) == 130);
-    CHECK(!fs::exists(d.export_dir() / "huge"));
-    CHECK(partial_files(d.export_dir()).empty());
+TEST_CASE("SIGINT drains and exits 130, keeping the partial upload to resume (removing it with --no-resume)") {
+    for (const bool resume : {true, false}) {
+        CAPTURE(resume);
+        NinePServer d;
+        TempDir local;
+        { std::ofstream(local / "huge").close(); }
+        fs::resize_file(local / "huge", 4ull << 30);
+        std::vector<std::string> args = {NETCP_BINARY, "--aname", d.aname(), (local / "huge").string(),
+                                         "9p://127.0.0.1:" + std::to_string(d.port()) + "/huge"};
+        if (!resume) args.insert(args.begin() + 1, "--no-resume");
+        int pid = spawn(args, local / "log");
+        REQUIRE(wait_until([&] { return partial_size(d.export_dir()) > (16u << 20); }, 30));
+        ::kill(pid, SIGINT);
+        CHECK(wait_exit_within(pid, 120) == 130);
+        CHECK(!fs::exists(d.export_dir() / "huge"));
+        const auto log = read_file(local / "log");
+        const std::string out(reinterpret_cast<const char*>(log.data()), log.size());
+        if (resume) {
+            CHECK(partial_files(d.export_dir()).size() == 1);
+            CHECK_MESSAGE(out.find("the same command continues") != std::string::npos, out);
+        } else {
+            CHECK(partial_files(d.export_dir()).empty());
+            CHECK_MESSAGE(out.find("partial files were removed") != std::string::npos, out);
+        }
+    }
 }
 
 TEST_CASE("a symbolic link in the local destination tree cannot redirect a download") {

@@ -42,8 +42,10 @@ struct Result {
 // Runs netcp (the aname is ignored by the server) under `timeout`, timing it.
 Result netcp(const std::string& args, int limit_seconds = 60) {
     const auto start = std::chrono::steady_clock::now();
+    // --no-resume: these cases check that a failed copy leaves nothing behind; by default
+    // an interrupted copy keeps its partial file to continue it (netcp_resume_test).
     auto r = run("timeout -k 5 " + std::to_string(limit_seconds) + " " + shell_quote(NETCP_BINARY) +
-                 " --aname /export " + args);
+                 " --no-resume --aname /export " + args);
     Result out{r.status, r.output, 0};
     out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return out;

@@ -132,7 +132,7 @@ TEST_CASE("the connection dropped once mid-download: netcp reconnects and the co
 
 // The relay cuts every connection every 30 ms for as long as netcp runs: no attempt gets
 // far, and netcp must give up (exit 4) within its bounded attempts, saying so.
-TEST_CASE("a connection that keeps dropping: exit 4 in bounded time, no local partial file") {
+TEST_CASE("a connection that keeps dropping: exit 4 in bounded time, with --no-resume no local partial file") {
     NinePServer d;
     TempDir local;
     write_random_file(local / "big.bin", 256 * MiB, 183);
@@ -146,7 +146,8 @@ TEST_CASE("a connection that keeps dropping: exit 4 in bounded time, no local pa
         CAPTURE(c.extra);
         TcpRelay relay("127.0.0.1", "127.0.0.1", d.port());
         fs::create_directories(local / "dl");
-        std::vector<std::string> argv = {NETCP_BINARY, "--aname", d.aname()};
+        // --no-resume: by default a copy that gave up keeps its partial file to continue it.
+        std::vector<std::string> argv = {NETCP_BINARY, "--no-resume", "--aname", d.aname()};
         if (c.extra == "--cache") argv.insert(argv.end(), {"--cache", (local / "cache").string()});
         else if (!c.extra.empty()) argv.push_back(c.extra);
         if (c.upload) argv.insert(argv.end(), {(local / "big.bin").string(), url(relay.port(), "up.bin")});
@@ -188,7 +189,7 @@ TEST_CASE("a connection that keeps dropping: exit 4 in bounded time, no local pa
     }
 }
 
-TEST_CASE("SIGTERM and SIGHUP mid-copy exit 143 and 129 and leave no partial file on either side") {
+TEST_CASE("SIGTERM and SIGHUP mid-copy exit 143 and 129, with --no-resume leaving no partial file on either side") {
     NinePServer d;
     TempDir local;
     // Sparse: big enough to still be in flight when the signal comes, cheap to make.
@@ -203,7 +204,8 @@ TEST_CASE("SIGTERM and SIGHUP mid-copy exit 143 and 129 and leave no partial fil
                 CAPTURE(upload);
                 CAPTURE(cache);
                 fs::create_directories(local / "dl");
-                std::vector<std::string> argv = {NETCP_BINARY, "--aname", d.aname()};
+                // --no-resume: by default an interrupted copy keeps its partial file.
+                std::vector<std::string> argv = {NETCP_BINARY, "--no-resume", "--aname", d.aname()};
                 if (cache) argv.insert(argv.end(), {"--cache", (local / "cache").string()});
                 if (upload) argv.insert(argv.end(), {(local / "huge").string(), url(d.port(), "up")});
                 else argv.insert(argv.end(), {url(d.port(), "huge"), (local / "dl/huge").string()});

@@ -2,7 +2,10 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <string>
 
 #include "netns.hpp"
 
@@ -45,10 +48,29 @@ bool only_lists(int argc, char** argv) {
     return false;
 }
 
+// netcp keeps upload resume journals in the user's state directory: a test's netcp runs
+// keep theirs in one private directory of this test process instead (not in $HOME, and
+// not shared with other tests running at the same time), removed at the end.
+struct PrivateStateDir {
+    std::string path;
+    PrivateStateDir() {
+        if (std::getenv("NETCP_STATE_DIR")) return;  // a test run that chose one
+        char tmpl[] = "/tmp/netcp-test-state.XXXXXX";
+        if (!::mkdtemp(tmpl)) return;
+        path = tmpl;
+        ::setenv("NETCP_STATE_DIR", path.c_str(), 1);
+    }
+    ~PrivateStateDir() {
+        std::error_code ec;
+        if (!path.empty()) std::filesystem::remove_all(path, ec);
+    }
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
     testutil::enter_private_netns_if_asked();
+    PrivateStateDir state;
     const int rc = doctest::Context(argc, argv).run();
     if (rc == 0 && selected_cases == 0 && names_one_test_case(argc, argv) && !only_lists(argc, argv)) {
         std::fprintf(stderr, "no test case matches the name given (a ';' in a test case's name splits it in CTest): "
