@@ -4,8 +4,8 @@
 #   asan-ubsan   AddressSanitizer + UndefinedBehaviorSanitizer, assertions on: every test
 #   tsan         ThreadSanitizer over everything concurrent: netfs-core and its cache, the
 #                lib9p client and its netfs adapter (against diod, reconnecting), Rx and the
-#                AFS client and netfs backends (against the cell), netcp reconnecting and
-#                copying files in parallel (--transfers)
+#                AFS client and netfs backends (against the cell), netcp reconnecting,
+#                copying files in parallel (--transfers) and resuming killed copies
 #   fuzz         every libFuzzer harness (fuzz/) for NETCP_FUZZ_SECONDS each (default 10),
 #                after the inputs kept in fuzz/regressions
 #   release      optimised, every test (full-size data: 1 GiB round trips); not run by
@@ -49,9 +49,10 @@ done_part "install"
 presets=(${NETCP_TEST_PRESETS:-asan-ubsan tsan fuzz})
 # The concurrent parts, under ThreadSanitizer (test targets; netcp itself for netcp_reconnect).
 tsan_targets=(netfs_unit netfs_cache_unit lib9p_unit lib9p_diod netfs_diod libafs_rx_unit libafs_client_unit
-              libafs_netfs_unit libafs_netfs_afs netcp netcp_reconnect netcp_diod)
-# netcp_diod only for its --transfers cases: files copied in parallel by netcp's pool.
-tsan_tests='^((netfs_unit|netfs_cache_unit|lib9p_unit|lib9p_diod|netfs_diod|libafs_rx_unit|libafs_client_unit|libafs_netfs_unit|libafs_netfs_afs|netcp_reconnect)\.|netcp_diod\.--transfers)'
+              libafs_netfs_unit libafs_netfs_afs netcp netcp_reconnect netcp_diod netcp_resume)
+# netcp_diod only for its --transfers cases: files copied in parallel by netcp's pool;
+# netcp_resume for its SIGKILL cases (the journal fed from the engine's collector).
+tsan_tests='^((netfs_unit|netfs_cache_unit|lib9p_unit|lib9p_diod|netfs_diod|libafs_rx_unit|libafs_client_unit|libafs_netfs_unit|libafs_netfs_afs|netcp_reconnect)\.|netcp_diod\.--transfers|netcp_resume\.SIGKILL)'
 for preset in "${presets[@]}"; do
     echo "=== $preset: configure and build"
     cmake --preset "$preset" >/dev/null

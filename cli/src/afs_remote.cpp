@@ -12,7 +12,9 @@
 #include "libafs/error.hpp"
 #include "libafs/netfs/remote_file.hpp"
 #include "libafs/netfs/write_backend.hpp"
+#include "content_digest.hpp"
 #include "local_partial.hpp"
+#include "resume.hpp"
 
 namespace netcp {
 
@@ -314,32 +316,41 @@ tl::expected<uint64_t, Failure> AfsRemote::download(Engine& engine, const std::s
     auto reader = afs::netfs::AfsReadBackend::create(client_->client(), file.ref, std::move(keys), ro);
     if (!reader) return tl::unexpected(failure("cannot read " + from, reader.error()));
 
-    auto out = LocalPartial::create(local);
+    // A new partial file, or the one an interrupted run of this same download left. The
+    // file is the same one while its fid (never reused in a volume) and data version are.
+    const nlohmann::json transfer = {
+        {"kind", "afs-download"},
+        {"where", {{"cell", file.ref.cell}, {"path", remote_path}}},
+        {"exact", sha256_hex(file.ref.cell + '\0' + remote_path)},
+        {"source",
+         {{"volume", file.ref.fid.volume}, {"vnode", file.ref.fid.vnode}, {"unique", file.ref.fid.unique},
+          {"data_version", file.status.data_version()}, {"size", file.size()},
+          {"server_mod_time", file.status.server_mod_time}}}};
+    auto out = DownloadTarget::open(engine, options_, from, transfer, file.size(), blocking_reader(**reader), local);
     if (!out) return tl::unexpected(out.error());
     std::shared_ptr<netfs::cache::Object> cached =
         engine.cache_object(afs::netfs::cache_key(file.ref), afs::netfs::coherency(file.status), from);
 
-    auto got = engine.download(**reader, file.size(), cached.get(), out->fd(), &interrupted);
+    auto got = engine.download(**reader, file.size(), cached.get(), out->fd(), &interrupted, out->resume_point());
     add_read_stats((*reader)->stats());
     if (!got && got.error() == netfs::errc::remote_changed) {
-        // Nothing of it may be kept: the cache entry is of the version that is gone.
-        out->abandon();
+        // Nothing of it may be kept: the cache entry and the partial file are of the
+        // version that is gone.
         engine.finish_cache(cached.get(), false, from);
         std::string why = "it ended before its size";
         if (const auto now = (*reader)->changed_to())
             why = "another client wrote it: data version " + std::to_string(file.status.data_version()) + " when the copy began, " +
                   std::to_string(now->data_version()) + " now, length " + std::to_string(file.size()) + " then, " +
                   std::to_string(now->length()) + " bytes now";
-        return tl::unexpected(changed_during_download(from, why));
+        return tl::unexpected(out->abandon(changed_during_download(from, why), false, engine));
     }
     if (!got) {
-        out->abandon();
         // What reached the cache came from the server and stays valid: keep it.
         engine.finish_cache(cached.get(), true, from);
         Failure f = failure("download of " + from + " to '" + local.display + "' failed", got.error());
         if (!(*reader)->failure().empty()) f.message = "download of " + from + " failed: " + (*reader)->failure();
         add_refusal_hint(f.message, got.error());
-        return tl::unexpected(f);
+        return tl::unexpected(out->abandon(std::move(f), true, engine));
     }
     LocalPartial::Finish fin;
     fin.size = *got;
@@ -351,7 +362,7 @@ tl::expected<uint64_t, Failure> AfsRemote::download(Engine& engine, const std::s
     auto done = out->commit(fin);
     engine.finish_cache(cached.get(), true, from);
     if (!done) return tl::unexpected(done.error());
-    return *got;
+    return *got - out->from();  // this run's bytes
 }
 
 void AfsRemote::add_write_stats(const afs::netfs::AfsWriteStats& s) {

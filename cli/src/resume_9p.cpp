@@ -8,7 +8,6 @@
 #include <cerrno>
 
 #include "content_digest.hpp"
-#include "exit_codes.hpp"
 #include "remote.hpp"
 
 namespace netcp {
@@ -33,34 +32,14 @@ nlohmann::json where(const RemoteFs& remote, const Options& options, const std::
     return {{"server", remote.endpoint()}, {"aname", options.aname}, {"path", path}};
 }
 
-// A reader of `fd` for boundary_matches.
-RangeReader local_reader(int fd) {
-    return [fd](uint64_t pos, std::span<std::byte> dst) -> tl::expected<size_t, std::error_code> {
-        for (;;) {
-            const ssize_t n = ::pread(fd, dst.data(), dst.size(), static_cast<off_t>(pos));
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) return tl::unexpected(std::error_code(errno, std::generic_category()));
-            return static_cast<size_t>(n);
-        }
-    };
-}
+}  // namespace
 
-RangeReader remote_reader(p9::BlockingClient& c, const p9::Fid& f) {
+RangeReader ninep_reader(p9::BlockingClient& c, const p9::Fid& f) {
     return [&c, &f](uint64_t pos, std::span<std::byte> dst) -> tl::expected<size_t, std::error_code> {
         auto n = c.read(f, pos, dst.first(std::min<size_t>(dst.size(), c.max_io())));
         if (!n) return tl::unexpected(n.error());
         return *n;
     };
-}
-
-}  // namespace
-
-bool worth_resuming(const Failure& f) {
-    return f.exit_code == exit_interrupted || f.exit_code == exit_timeout || f.exit_code == exit_connection;
-}
-
-std::string kept_for_resume_note(const std::string& what) {
-    return "; " + what + " is kept: the same command continues it (--no-resume starts over)";
 }
 
 UploadResume find_upload_resume(RemoteFs& remote, const Options& options, const std::string& local, int src_fd,
@@ -69,15 +48,17 @@ UploadResume find_upload_resume(RemoteFs& remote, const Options& options, const 
     // Standard input is spooled anew each time: there is nothing to continue.
     if (from_stdin) return r;
     const std::string source = absolute(local);
-    r.record.transfer = {
+    // One journal per source and destination, named by the exact bytes of both.
+    const std::string key = sha256_hex(remote.endpoint() + '\0' + options.aname + '\0' + remote_path + '\0' + source);
+    if (key.empty()) return r;
+    r.record.transfer = journal_form({
         {"kind", "9p-upload"},
         {"where", where(remote, options, remote_path)},
         {"uname", options.uname},
+        {"exact", sha256_hex(key + '\0' + options.uname)},
         {"source",
          {{"path", source}, {"dev", uint64_t(st.st_dev)}, {"ino", uint64_t(st.st_ino)}, {"size", uint64_t(st.st_size)},
-          {"mtime_ns", ns(st.st_mtim)}, {"ctime_ns", ns(st.st_ctim)}}}};
-    const std::string key = sha256_hex(r.record.transfer["where"].dump() + '\0' + source);
-    if (key.empty()) return r;
+          {"mtime_ns", ns(st.st_mtim)}, {"ctime_ns", ns(st.st_ctim)}}}});
     auto j = ResumeJournal::open_in(upload_journal_dir(), key + ".resume");
     if (!j) {
         r.no_journal = j.error() == std::errc::operation_would_block
@@ -105,7 +86,7 @@ UploadResume find_upload_resume(RemoteFs& remote, const Options& options, const 
             const uint64_t from = std::min({earlier->prefix, a->size, size}) / upload_alignment * upload_alignment;
             if (from == 0) return "less than 256 KiB was acknowledged";
             if (auto o = c.open(*f, p9::open_flags::rdwr); !o) return o.error().message();
-            auto same = boundary_matches(from, local_reader(src_fd), remote_reader(c, *f));
+            auto same = boundary_matches(from, file_reader(src_fd), ninep_reader(c, *f));
             if (!same) return "cannot check it: " + same.error().message();
             if (!*same) return "the server's copy differs from the source before byte " + std::to_string(from);
             r.file = std::move(*f);
@@ -117,8 +98,9 @@ UploadResume find_upload_resume(RemoteFs& remote, const Options& options, const 
         r.note = take_up();
         if (!r.note.empty()) r.note = "not resuming (" + r.note + "): starting over";
     }
-    if (earlier && !r.file && earlier->transfer.is_object() &&
-        earlier->transfer.value("where", nlohmann::json()) == r.record.transfer["where"] &&
+    // (The journal's name is the destination's and the source's: an earlier record in it
+    // is of this destination, whatever else changed.)
+    if (earlier && !r.file &&
         is_partial_name(earlier->partial, name)) {
         // The earlier run's partial file is of no more use: remove it (by name, in the
         // destination's directory, and only a name this transfer would have chosen).
@@ -132,52 +114,15 @@ UploadResume find_upload_resume(RemoteFs& remote, const Options& options, const 
     return r;
 }
 
-DownloadResume find_download_resume(RemoteFs& remote, const Options& options, const std::string& remote_path,
-                                    const p9::Rgetattr& attr, const p9::Fid& file, const LocalTarget& local) {
-    DownloadResume r;
-    if (!local.resumable) return r;
-    r.record.transfer = {
-        {"kind", "9p-download"},
-        {"where", where(remote, options, remote_path)},
-        {"uname", options.uname},
-        {"target", local.name},
-        {"source",
-         {{"qid_path", attr.qid.path}, {"qid_version", attr.qid.version}, {"data_version", attr.data_version},
-          {"size", attr.size}, {"mtime_ns", attr.mtime_sec * 1'000'000'000ull + attr.mtime_nsec}}}};
-    auto j = ResumeJournal::open(local.dir_fd, download_journal_name(local.name));
-    if (!j) {
-        r.no_journal = j.error() == std::errc::operation_would_block
-                           ? "another netcp is copying it: not resumable"
-                           : "cannot keep a resume journal beside '" + local.display + "': " + j.error().message();
-        return r;
-    }
-    const auto earlier = j->read();
-    if (earlier && options.resume && earlier->transfer == r.record.transfer) {
-        auto take_up = [&]() -> std::string {
-            const uint64_t from = std::min(earlier->prefix, attr.size);
-            if (from == 0) return "nothing was written yet";
-            auto out = LocalPartial::adopt(local, earlier->partial, from);
-            if (!out) return "the partial file: " + out.error().message();
-            auto same = boundary_matches(from, local_reader(out->fd()), remote_reader(remote.client(), file));
-            if (!same) return "cannot check it: " + same.error().message();
-            if (!*same) return "the partial file differs from the server's before byte " + std::to_string(from);
-            r.out.emplace(std::move(*out));
-            r.from = from;
-            return {};
-        };
-        r.note = take_up();
-        if (!r.note.empty()) r.note = "not resuming (" + r.note + "): starting over";
-    }
-    // The journal's name is this target's, so an earlier partial it names (if it is one
-    // this target would have had) is this copy's leftover.
-    if (earlier && !r.out && is_partial_name(earlier->partial, local.name))
-        ::unlinkat(local.dir_fd, earlier->partial.c_str(), 0);
-    if (!options.resume) {
-        j->remove();
-        return r;
-    }
-    r.journal.emplace(std::move(*j));
-    return r;
+nlohmann::json ninep_download_transfer(const RemoteFs& remote, const Options& options, const std::string& remote_path,
+                                       const p9::Rgetattr& attr) {
+    return {{"kind", "9p-download"},
+            {"where", where(remote, options, remote_path)},
+            {"uname", options.uname},
+            {"exact", sha256_hex(remote.endpoint() + '\0' + options.aname + '\0' + remote_path + '\0' + options.uname)},
+            {"source",
+             {{"qid_path", attr.qid.path}, {"qid_version", attr.qid.version}, {"data_version", attr.data_version},
+              {"size", attr.size}, {"mtime_ns", attr.mtime_sec * 1'000'000'000ull + attr.mtime_nsec}}}};
 }
 
 }  // namespace netcp

@@ -44,13 +44,16 @@ std::error_code make_dirs(const std::string& dir) {
 
 }  // namespace
 
+nlohmann::json journal_form(const nlohmann::json& transfer) {
+    return nlohmann::json::parse(transfer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
 std::string format_journal(const JournalRecord& r) {
     nlohmann::json head = {{"netcp_resume", format_version},
                            {"transfer", r.transfer},
                            {"partial", r.partial},
                            {"partial_id", r.partial_id}};
-    // Names are bytes; a journal keeps them exactly (invalid UTF-8 would not round-trip
-    // through JSON strings, so such a transfer compares unequal and starts over: safe).
+    // Invalid UTF-8 in names is written as U+FFFD (see journal_form).
     return head.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n" + prefix_line(r.prefix);
 }
 

@@ -35,6 +35,12 @@ struct JournalRecord {
     uint64_t prefix = 0;      // bytes from the start the other side holds
 };
 
+// A transfer's identity as a journal holds it: names are bytes and JSON strings UTF-8, so
+// invalid sequences become U+FFFD, as in what format_journal writes; compare this form
+// with a record read back. (Callers add a hash of the exact bytes, so two names that
+// differ only in invalid bytes still differ.)
+nlohmann::json journal_form(const nlohmann::json& transfer);
+
 // The contents of a journal, and back. parse_journal returns nullopt for anything that is
 // not exactly what format_journal makes (bounded to max_journal_bytes).
 constexpr size_t max_journal_bytes = 64 * 1024;

@@ -39,14 +39,6 @@ constexpr unsigned max_reconnects = 3;
 
 bool is_timeout(std::error_code ec) { return ec == p9::errc::timed_out || ec == std::errc::timed_out; }
 
-// What finding an earlier run's leftovers had to say: why one was not taken up (each
-// time), why no journal can be kept (once a run: it is the same for every file).
-void warn_resume(Engine& engine, const std::string& what, const std::string& note, const std::string& no_journal) {
-    if (!note.empty()) engine.warn(what + ": " + note);
-    static std::atomic<bool> said{false};
-    if (!no_journal.empty() && !said.exchange(true)) engine.warn(what + ": " + no_journal);
-}
-
 }  // namespace
 
 bool connection_lost(std::error_code ec, bool still_connected) {
@@ -551,47 +543,20 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
     };
     if (auto ec = reopen()) return tl::unexpected(rc.failure("cannot open " + from, ec));
 
-    // An interrupted run of this same download may have left a partial file to continue.
-    DownloadResume resume = find_download_resume(remote, options, remote_path, attr, file, local);
-    warn_resume(engine, from, resume.note, resume.no_journal);
-    std::optional<LocalPartial> out;
-    const uint64_t start = resume.out ? resume.from : 0;
-    if (resume.out) {
-        out.emplace(std::move(*resume.out));
-    } else {
-        auto created = LocalPartial::create(local);
-        if (!created) return tl::unexpected(created.error());
-        out.emplace(std::move(*created));
-    }
-    if (resume.journal) {
-        JournalRecord record = resume.record;
-        record.partial = out->name();
-        record.prefix = start;
-        if (auto ec = resume.journal->begin(record)) {
-            engine.warn(from + ": cannot record the download for resuming: " + ec.message());
-            resume.journal->remove();
-            resume.journal.reset();
-        } else {
-            resume.journal->set_end(attr.size);
-        }
-    }
-    if (start > 0 && engine.reporter()) engine.reporter()->file_resumed(start);
+    // A new partial file, or the one an interrupted run of this same download left.
+    auto out = DownloadTarget::open(engine, options, from, ninep_download_transfer(remote, options, remote_path, attr),
+                                    attr.size, ninep_reader(remote.client(), file), local);
+    if (!out) return tl::unexpected(out.error());
+    const uint64_t start = out->from();
 
     std::shared_ptr<netfs::cache::Object> cached;
     if (!options.cache_dir.empty())
         cached = engine.cache_object(cache_key(remote.endpoint(), options.aname, attr.qid), cache_coherency(attr), from);
     // What reached the cache came from the server and stays valid, so a retried download
     // reads only the rest; but not when the file changed: then it may be a mix.
+    // (The partial file is kept for a resume only when the file did not change.)
     auto abandon = [&](Failure f, bool keep_cache = true) {
-        if (resume.journal && keep_cache && worth_resuming(f)) {
-            // Stopped, or the server went away: what was written is worth keeping.
-            f.message += kept_for_resume_note("the partial download '" + local.display + "'");
-            if (engine.reporter()) engine.reporter()->partial_kept();
-            out->keep();
-        } else {
-            out->abandon();
-            if (resume.journal) resume.journal->remove();
-        }
+        f = out->abandon(std::move(f), keep_cache, engine);
         engine.finish_cache(cached.get(), keep_cache, from);
         return tl::unexpected(f);
     };
@@ -600,11 +565,7 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
     // Through netfs-core with --cache, and with --bwlimit (its read path keeps the limit).
     if (!options.cache_dir.empty() || options.bwlimit > 0) {
         ReconnectingReader reader(remote, remote_path, rc, file);
-        ResumePoint point;
-        point.from = start;
-        if (resume.journal)
-            point.stored = [j = &*resume.journal](uint64_t pos, uint64_t len) { j->stored(pos, len); };
-        got = engine.download(reader, attr.size, cached.get(), out->fd(), &interrupted, point);
+        got = engine.download(reader, attr.size, cached.get(), out->fd(), &interrupted, out->resume_point());
     } else {
         // Pieces arrive in any order: after a lost connection, reading starts again at the
         // lowest byte not yet written (what lies beyond is read and written again).
@@ -615,7 +576,7 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
             if (interrupted()) return std::make_error_code(std::errc::interrupted);
             if (auto ec = write_fully(out->fd(), pos, data)) return ec;
             received.add(pos, data.size());
-            if (resume.journal) resume.journal->stored(pos, data.size());
+            out->stored(pos, data.size());
             if (progress) progress->fetch_add(data.size(), std::memory_order_relaxed);
             return {};
         };
@@ -667,11 +628,9 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
     }
     fin.fsync = options.fsync;
     if (auto done = out->commit(fin); !done) {
-        if (resume.journal) resume.journal->remove();  // commit removed the partial file
         engine.finish_cache(cached.get(), true, from);
         return tl::unexpected(done.error());
     }
-    if (resume.journal) resume.journal->remove();
     engine.finish_cache(cached.get(), true, from);
     return *got - start;  // this run's bytes
 }

@@ -1,7 +1,10 @@
 // netcp against the real OpenAFS cell: afs:// uploads and downloads through netfs-core
 // (buffered, direct, with the cache), -r, keys tried in the order given, anonymous rxnull,
-// each rxkad level, interoperability with OpenAFS's afsio, and the exit codes of errors.
+// each rxkad level, interoperability with OpenAFS's afsio, the exit codes of errors, and a
+// killed download continued by the next run.
 #include <doctest/doctest.h>
+
+#include <signal.h>
 
 #include <chrono>
 #include <cstdio>
@@ -302,13 +305,59 @@ TEST_CASE("'-': standard input up to the cell and a file down to standard output
     CHECK_MESSAGE(up_s >= 2.0 * 0.9, "upload took " << up_s << " s");
     CHECK_MESSAGE(down_s >= 2.0 * 0.9, "download took " << down_s << " s");
 #if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__) && defined(NDEBUG)
-    // And not much slower, where nothing else slows netcp down (sanitizer builds are).
-    CHECK_MESSAGE(up_s <= 2.0 * 1.5, "upload took " << up_s << " s");
-    CHECK_MESSAGE(down_s <= 2.0 * 1.5, "download took " << down_s << " s");
+    // And not grossly slower, where nothing else slows netcp down (sanitizer builds are);
+    // loose, as CTest runs another test beside this one on the same cores as the cell.
+    CHECK_MESSAGE(up_s <= 2.0 * 2.5, "upload took " << up_s << " s");
+    CHECK_MESSAGE(down_s <= 2.0 * 2.5, "download took " << down_s << " s");
 #endif
     // A missing file: exit 3, and nothing on standard output.
     auto missing = testutil::run("( timeout 300 " + std::string(NETCP_BINARY) + " " + args + url(remote + "-nope") +
                                  " - >" + testutil::shell_quote((tmp / "none").string()) + " 2>/dev/null )");
     CHECK(missing.status == 3);
     CHECK(std::filesystem::file_size(tmp / "none") == 0);
+}
+
+TEST_CASE("a download killed mid-file continues when run again, and ends identical") {
+    const auto& cell = AfsCell::get();
+    testutil::TempDir tmp("netcp-afs-resume");
+    const auto src = tmp / "f";
+    constexpr uint64_t size = 24u << 20;  // three seconds at 8 MiB/s: a kill lands mid-file
+    testutil::write_random_file(src, size, 12);
+    const std::string remote = cell.bob_only_dir + "/" + AfsCell::unique_name("resume");
+    const std::string args = base_args(cell, {"bob"}) + " --security clear";
+    auto up = netcp(args + " -q " + testutil::shell_quote(src.string()) + " " + url(remote));
+    REQUIRE_MESSAGE(up.status == 0, up.output);
+    fs::create_directories(tmp / "dl");
+    const auto dest = tmp / "dl/f";
+    auto partial_size = [&]() -> uint64_t {
+        for (auto& e : fs::directory_iterator(tmp / "dl"))
+            if (e.path().filename().string().find(".partial") != std::string::npos) {
+                std::error_code ec;
+                const auto n = fs::file_size(e.path(), ec);
+                return ec ? 0 : n;
+            }
+        return 0;
+    };
+    std::vector<std::string> argv = {NETCP_BINARY, "--vlserver", cell["AFS_VLSERVER"], "--localauth",
+                                      cell["AFS_KEYFILE"], "--user", "bob", "--security", "clear",
+                                      "--no-progress", "--bwlimit", "8M", url(remote), dest.string()};
+    const int pid = testutil::spawn(argv, tmp / "log");
+    const bool started = testutil::wait_until([&] { return partial_size() > (8u << 20); }, 120);
+    ::kill(pid, SIGKILL);
+    CHECK(testutil::wait_exit_within(pid, 60) == 128 + SIGKILL);
+    REQUIRE(started);
+    const uint64_t held = partial_size();
+
+    auto r = netcp(args + " --json " + url(remote) + " " + testutil::shell_quote(dest.string()));
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    const auto at = r.output.find("\"resumed_from\":");
+    REQUIRE(at != std::string::npos);
+    const uint64_t from = std::stoull(r.output.substr(at + 15));
+    MESSAGE("continued at " << from << " of the " << held << " bytes written when it was killed");
+    CHECK(from > 0);
+    CHECK(from <= held);
+    CHECK(from + (8u << 20) >= held);  // within the readahead window of what was written
+    CHECK(testutil::sha256_file(dest) == testutil::sha256_file(src));
+    CHECK(std::distance(fs::directory_iterator(tmp / "dl"), fs::directory_iterator()) == 1);  // no partial, no journal
 }

@@ -52,6 +52,10 @@ TEST_CASE("a journal reads back exactly as it was written") {
     CHECK(back->prefix == r.prefix);
     // Line 2 is the prefix, 20 digits: the part rewritten in place.
     CHECK(text.substr(text.size() - 21) == "00000000000123456789\n");
+    // Names that are not UTF-8: the journal's form of an identity reads back equal to itself.
+    JournalRecord odd = r;
+    odd.transfer = journal_form({{"path", std::string("a\xff\xfe", 3)}, {"n", 1}});
+    CHECK(parse_journal(format_journal(odd))->transfer == odd.transfer);
     JournalRecord max = r;
     max.prefix = UINT64_MAX;
     CHECK(parse_journal(format_journal(max))->prefix == UINT64_MAX);

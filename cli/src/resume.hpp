@@ -1,0 +1,71 @@
+// Resuming interrupted copies, the part every protocol shares: which failures keep a
+// partial file, and a download's local side (its journal beside the partial file, taking
+// up an earlier run's partial file once the bytes before the resume point agree with the
+// server's, or starting a new one). The protocol says what identifies the transfer and
+// how to read the server's bytes; resume_9p.hpp holds the 9P upload side.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <tl/expected.hpp>
+
+#include "engine.hpp"
+#include "local_partial.hpp"
+#include "netfs/read.hpp"
+#include "options.hpp"
+#include "report.hpp"
+#include "resume_journal.hpp"
+
+namespace netcp {
+
+// Failures after which a partial file is worth keeping for the next run: the copy was
+// stopped (a signal), or the server went away (timeout, lost connection). Anything else
+// (the source changed, the server refused the data) starts over next time.
+bool worth_resuming(const Failure& f);
+// What a kept partial file adds to the failure's message.
+std::string kept_for_resume_note(const std::string& what);
+// What finding an earlier run's leftovers had to say: why one was not taken up (each
+// time), why no journal can be kept (once a run: it is the same for every file).
+void warn_resume(Engine& engine, const std::string& what, const std::string& note, const std::string& no_journal);
+
+// A reader of local file `fd`, and a blocking reader of what `backend` reads (for the
+// boundary check).
+RangeReader file_reader(int fd);
+RangeReader blocking_reader(netfs::ReadBackend& backend);
+
+// Where a download writes: an earlier run's partial file, holding [0, from), or a new one;
+// and the journal that records what is written (none for private targets or --no-resume).
+class DownloadTarget {
+public:
+    // `transfer` identifies the download (the source as it is now, and where it goes);
+    // `size` is the source's; `theirs` reads the source.
+    static tl::expected<DownloadTarget, Failure> open(Engine& engine, const Options& options,
+                                                      const std::string& from, nlohmann::json transfer,
+                                                      uint64_t size, const RangeReader& theirs,
+                                                      const LocalTarget& local);
+    int fd() const { return out_->fd(); }
+    uint64_t from() const { return from_; }
+    // What the engine calls as bytes are written (empty without a journal).
+    ResumePoint resume_point();
+    // The bytes [pos, pos + len) are written (the plain pipeline's sink).
+    void stored(uint64_t pos, uint64_t len) {
+        if (journal_) journal_->stored(pos, len);
+    }
+    // The download failed with `f`: keeps the partial file for the next run when that is
+    // worth it (and `may_keep`: not when the source changed), else removes it and the journal.
+    Failure abandon(Failure f, bool may_keep, Engine& engine);
+    // Renames it into place; the journal goes either way.
+    tl::expected<void, Failure> commit(const LocalPartial::Finish& finish);
+
+private:
+    DownloadTarget() = default;
+    std::optional<LocalPartial> out_;
+    std::optional<ResumeJournal> journal_;
+    uint64_t from_ = 0;
+    std::string display_;
+};
+
+}  // namespace netcp
