@@ -4,6 +4,12 @@
 # A measurement, not a test.
 #
 #   bench/bench-transfers.sh [FILES] [RUNS] [TRANSFERS...]   defaults: 10000 files, 3 runs, 1 4 8 16
+#   RTT_MS=2 bench/bench-transfers.sh ...   through a relay adding RTT_MS/2 each way
+#
+# On loopback the server and netcp share this machine's cores, so parallel copies gain
+# what the cores allow; over a path with latency each file's few round trips dominate a
+# one-at-a-time copy, and files at once overlap them (tests/support/delay_relay_main.cpp:
+# this kernel has no netem).
 #
 # The files are 0 to 4 KiB (random sizes, fixed seed), 100 to a directory. Each run
 # uploads the tree into an empty directory (removed between runs) and downloads it into an
@@ -22,6 +28,15 @@ size_mib=0
 export DIOD_THREADS=${DIOD_THREADS:-16}
 # shellcheck source=common.sh
 source bench/common.sh netcp-bench-transfers
+if [[ -n ${RTT_MS:-} ]]; then
+    cmake --build build/release --target netcp_delay_relay >/dev/null
+    delay_us=$(awk -v r="$RTT_MS" 'BEGIN { printf "%d", r * 500 }')
+    build/release/tests/netcp_delay_relay 127.0.0.1 127.0.0.1 "$DIOD_PORT" "$delay_us" >"$work/relay.out" &
+    relay_pid=$!
+    trap 'kill "$relay_pid" 2>/dev/null || true; fixtures/diod/diod-fixture.sh kill "$work/diod" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+    for _ in $(seq 100); do grep -q PORT= "$work/relay.out" 2>/dev/null && break; sleep 0.05; done
+    url="9p://127.0.0.1:$(sed -n 's/^PORT=//p' "$work/relay.out")"
+fi
 tree=$work/tree
 python3 - "$tree" "$files" <<'PY'
 import os, random, sys
@@ -51,7 +66,9 @@ for t in "${levels[@]}"; do
     down[$t]=$(printf '%s\n' "${d[@]}" | median)
 done
 
-echo "netcp -r, $files files of 0-4 KiB, median of $runs runs, $(nproc) cores ($(uname -m)), diod -t $DIOD_THREADS on loopback"
+path="on loopback"
+[[ -z ${RTT_MS:-} ]] || path="through a relay adding ${RTT_MS} ms of round-trip time"
+echo "netcp -r, $files files of 0-4 KiB, median of $runs runs, $(nproc) cores ($(uname -m)), diod -t $DIOD_THREADS $path"
 printf '%-12s %10s %8s %10s %8s\n' transfers "up (s)" "x" "down (s)" "x"
 for t in "${levels[@]}"; do
     awk -v t="$t" -v u="${up[$t]}" -v u1="${up[1]:-${up[$t]}}" -v d="${down[$t]}" -v d1="${down[1]:-${down[$t]}}" \

@@ -222,27 +222,84 @@ tl::expected<uint64_t, Failure> AfsRemote::upload(Engine& engine, const std::str
     if (src.fd < 0) return tl::unexpected(failure("cannot open '" + local + "'", last_errno()));
 
     auto [parent, name] = split_parent(remote_path);
-    const std::string tmp_name = partial_name(name);
-    const std::string tmp = afs_path(parent.empty() ? tmp_name : parent + "/" + tmp_name);
-    const std::string final_path = afs_path(remote_path);
-    afs::client::CreateParams cp{target_mode(st.st_mode, options_.preserve), {}};
-    auto file = with_keys<afs::client::CreateReply>(
-        [&](const Identity& who) { return client_->create_file(who, tmp, cp); });
-    if (!file) {
-        Failure f = afs_failure("cannot upload '" + local + "' to " + dest + " (creating " + tmp_name + ")", file.error());
-        add_refusal_hint(f.message, file.error().code);
-        return tl::unexpected(f);
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    auto in_parent = [&](const std::string& n) { return afs_path(parent.empty() ? n : parent + "/" + n); };
+    // The partial file is named by its fid: never reused within a volume (the uniquifier).
+    auto id_of = [](const afs::client::FileRef& f) { return (uint64_t(f.fid.vnode) << 32) | f.fid.unique; };
+
+    // An interrupted run of this same upload may have left a partial file to continue
+    // (standard input is spooled anew each time: nothing to continue).
+    const bool may_resume = options_.resume && source_fd < 0 && options_.write_mode != Options::WriteMode::raw_pipeline;
+    UploadJournal journal;
+    if (source_fd < 0)
+        journal = open_upload_journal("afs\0" + where_.host + '\0' + remote_path,
+                                      {{"kind", "afs-upload"}, {"where", {{"cell", where_.host}, {"path", remote_path}}}},
+                                      local, st, may_resume);
+    std::optional<afs::client::FileRef> partial;
+    std::string tmp_name;
+    uint64_t from = 0;
+    std::string note;
+    const auto& earlier = journal.earlier;
+    if (journal.may_take_up && is_partial_name(earlier->partial, name)) {
+        auto take_up = [&]() -> std::string {
+            auto node = with_keys<afs::client::Node>(
+                [&](const Identity& who) { return client_->resolve(who, in_parent(earlier->partial)); });
+            if (!node) return "the partial file: " + node.error().message();
+            if (id_of(node->ref) != earlier->partial_id || node->status.is_directory() ||
+                node->status.file_type == afs::wire::file_type::symlink)
+                return "the partial file was replaced";
+            const uint64_t at = std::min(earlier->prefix, size) / (256u << 10) * (256u << 10);
+            if (at == 0) return "less than 256 KiB was acknowledged";
+            afs::netfs::ReadOptions ro;
+            ro.name = url(parent.empty() ? earlier->partial : parent + "/" + earlier->partial);
+            ro.data_version = node->status.data_version();
+            auto reader = afs::netfs::AfsReadBackend::create(client_->client(), node->ref, setup_.keys, ro);
+            if (!reader) return "cannot read it: " + reader.error().message();
+            auto same = boundary_matches(at, file_reader(src.fd), blocking_reader(**reader));
+            if (!same) return "cannot check it: " + same.error().message();
+            if (!*same) return "the server's copy differs from the source before byte " + std::to_string(at);
+            partial = node->ref;
+            tmp_name = earlier->partial;
+            from = at;
+            return {};
+        };
+        note = take_up();
+        if (!note.empty()) note = "not resuming (" + note + "): starting over";
     }
+    // An earlier partial file of this destination and source that is not taken up is of
+    // no more use (removed by name, only a name this upload would have chosen).
+    if (earlier && !partial && is_partial_name(earlier->partial, name))
+        (void)with_keys<afs::client::RemoveReply>(
+            [&](const Identity& who) { return client_->remove_file(who, in_parent(earlier->partial)); });
+    warn_resume(engine, dest, note, journal.no_journal);
+
+    if (!partial) {
+        tmp_name = partial_name(name);
+        afs::client::CreateParams cp{target_mode(st.st_mode, options_.preserve), {}};
+        auto file = with_keys<afs::client::CreateReply>(
+            [&](const Identity& who) { return client_->create_file(who, in_parent(tmp_name), cp); });
+        if (!file) {
+            Failure f = afs_failure("cannot upload '" + local + "' to " + dest + " (creating " + tmp_name + ")", file.error());
+            add_refusal_hint(f.message, file.error().code);
+            if (journal.journal) journal.journal->remove();
+            return tl::unexpected(f);
+        }
+        partial = file->file;
+    }
+    const std::string tmp = in_parent(tmp_name);
+    const std::string final_path = afs_path(remote_path);
     const size_t creator = preferred_key_;
+    begin_upload_journal(journal, engine, dest, may_resume, tmp_name, id_of(*partial), from, size);
+    ResumeJournal* const record = journal.journal ? &*journal.journal : nullptr;
+    if (from > 0 && engine.reporter()) engine.reporter()->file_resumed(from);
 
     afs::netfs::WriteOptions wo;
-    const uint64_t size = static_cast<uint64_t>(st.st_size);
     wo.file_length = size;  // every store says so: stores landing out of order never cut each other
     wo.fsync = options_.fsync;
     wo.name = dest;
     wo.renew_key = [this](size_t k) { return renew_key(k); };  // the writer's keys are setup_.keys, in order
     if (options_.preserve) wo.mtime = static_cast<uint32_t>(st.st_mtim.tv_sec);
-    auto writer = afs::netfs::AfsWriteBackend::create(client_->client(), file->file, setup_.keys, wo);
+    auto writer = afs::netfs::AfsWriteBackend::create(client_->client(), *partial, setup_.keys, wo);
     if (!writer) return tl::unexpected(failure("cannot upload to " + dest, writer.error()));
     (*writer)->prefer_key(creator);  // it could create the file: it is the likeliest to write it
 
@@ -250,24 +307,37 @@ tl::expected<uint64_t, Failure> AfsRemote::upload(Engine& engine, const std::str
     // the cache stream, so they leave nothing to cache.
     std::shared_ptr<netfs::cache::Object> cached;
     if (options_.write_mode == Options::WriteMode::buffered || options_.write_mode == Options::WriteMode::write_through)
-        cached = engine.cache_object(afs::netfs::cache_key(file->file), {}, dest);
+        cached = engine.cache_object(afs::netfs::cache_key(*partial), {}, dest);
 
     // Removes the temporary file; if that fails too (the fileserver stopped answering),
     // the message names what is left on the server.
+    // A partial file that could not be removed stays in the journal: the next run removes
+    // it (or continues it).
     auto remove_tmp = [&](Failure& f) {
         auto r = with_keys<afs::client::RemoveReply>([&](const Identity& who) { return client_->remove_file(who, tmp); });
         if (!r && r.error().code != std::errc::no_such_file_or_directory)
             f.message += "; the partial file " + url(parent.empty() ? tmp_name : parent + "/" + tmp_name) +
                          " is left on the server (" + r.error().code.message() + ")";
+        else if (record) record->remove();
     };
     auto abandon = [&](Failure f) {
-        remove_tmp(f);
+        if (record && worth_resuming(f)) {
+            // Stopped, or the fileserver went away: what it acknowledged is worth keeping.
+            f.message += kept_for_resume_note("the partial upload " + url(parent.empty() ? tmp_name : parent + "/" + tmp_name));
+            if (engine.reporter()) engine.reporter()->partial_kept();
+        } else {
+            remove_tmp(f);
+        }
         engine.finish_cache(cached.get(), false, dest);
         return tl::unexpected(std::move(f));
     };
 
+    // What every stream acknowledged goes into the journal as it is collected.
+    ResumePoint point;
+    point.from = from;
+    if (record) point.stored = [record](uint64_t pos, uint64_t len) { record->stored(pos, len); };
     std::error_code ec = engine.upload(src.fd, size, **writer, (*writer)->max_in_flight_bytes(), cached.get(),
-                                       &interrupted);
+                                       &interrupted, point);
     add_write_stats((*writer)->stats());
     if (ec == std::errc::io_error && (*writer)->failure().empty())
         return abandon(failure("'" + local + "' changed size while it was being uploaded to " + dest, ec));
@@ -284,7 +354,7 @@ tl::expected<uint64_t, Failure> AfsRemote::upload(Engine& engine, const std::str
         auto now = (*writer)->last_status();
         if (!now) {
             auto s = with_keys<afs::client::StatusReply>(
-                [&](const Identity& who) { return client_->fetch_status(who, file->file); });
+                [&](const Identity& who) { return client_->fetch_status(who, *partial); });
             if (s) now = s->status;
         }
         if (now) cached->set_coherency(afs::netfs::coherency(*now));
@@ -298,7 +368,8 @@ tl::expected<uint64_t, Failure> AfsRemote::upload(Engine& engine, const std::str
         return abandon(f);
     }
     engine.finish_cache(cached.get(), true, dest);
-    return size;
+    if (record) record->remove();
+    return size - from;  // this run's bytes
 }
 
 tl::expected<uint64_t, Failure> AfsRemote::download(Engine& engine, const std::string& remote_path,

@@ -1,15 +1,77 @@
 #include "resume.hpp"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <future>
 
+#include "content_digest.hpp"
 #include "exit_codes.hpp"
 #include "remote.hpp"
 
 namespace netcp {
+
+namespace {
+
+std::string absolute(const std::string& path) {
+    char buf[PATH_MAX];
+    if (::realpath(path.c_str(), buf)) return buf;
+    if (!path.empty() && path[0] == '/') return path;
+    char cwd[PATH_MAX];
+    return ::getcwd(cwd, sizeof cwd) ? std::string(cwd) + "/" + path : path;
+}
+
+uint64_t ns(const timespec& t) { return uint64_t(t.tv_sec) * 1'000'000'000ull + uint64_t(t.tv_nsec); }
+
+}  // namespace
+
+UploadJournal open_upload_journal(const std::string& destination, nlohmann::json transfer, const std::string& local,
+                                  const struct stat& st, bool may_resume) {
+    UploadJournal u;
+    const std::string source = absolute(local);
+    // One journal per destination and source, named by the exact bytes of both.
+    const std::string key = sha256_hex(destination + '\0' + source);
+    if (key.empty()) return u;
+    transfer["exact"] = key;
+    transfer["source"] = {{"path", source},          {"dev", uint64_t(st.st_dev)},  {"ino", uint64_t(st.st_ino)},
+                          {"size", uint64_t(st.st_size)}, {"mtime_ns", ns(st.st_mtim)}, {"ctime_ns", ns(st.st_ctim)}};
+    u.record.transfer = journal_form(transfer);
+    auto j = ResumeJournal::open_in(upload_journal_dir(), key + ".resume");
+    if (!j) {
+        u.no_journal = j.error() == std::errc::operation_would_block
+                           ? "another netcp is copying it: not resumable"
+                           : "cannot keep resume journals in " + upload_journal_dir() + ": " + j.error().message();
+        return u;
+    }
+    u.earlier = j->read();
+    u.may_take_up = may_resume && u.earlier && u.earlier->transfer == u.record.transfer;
+    u.journal.emplace(std::move(*j));
+    return u;
+}
+
+void begin_upload_journal(UploadJournal& u, Engine& engine, const std::string& dest, bool may_resume,
+                          const std::string& partial, uint64_t id, uint64_t from, uint64_t size) {
+    if (!u.journal) return;
+    if (!may_resume) {
+        u.journal->remove();
+        u.journal.reset();
+        return;
+    }
+    JournalRecord record = u.record;
+    record.partial = partial;
+    record.partial_id = id;
+    record.prefix = from;
+    if (auto ec = u.journal->begin(record)) {
+        engine.warn(dest + ": cannot record the upload for resuming: " + ec.message());
+        u.journal->remove();
+        u.journal.reset();
+        return;
+    }
+    u.journal->set_end(size);
+}
 
 RangeReader file_reader(int fd) {
     return [fd](uint64_t pos, std::span<std::byte> dst) -> tl::expected<size_t, std::error_code> {

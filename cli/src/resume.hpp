@@ -5,6 +5,8 @@
 // how to read the server's bytes; resume_9p.hpp holds the 9P upload side.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -35,6 +37,27 @@ void warn_resume(Engine& engine, const std::string& what, const std::string& not
 // boundary check).
 RangeReader file_reader(int fd);
 RangeReader blocking_reader(netfs::ReadBackend& backend);
+
+// An upload's journal, in the user's state directory (the source is local), and what an
+// earlier run of the same upload left in it.
+struct UploadJournal {
+    std::optional<ResumeJournal> journal;  // none: nothing is recorded (see no_journal)
+    JournalRecord record;                  // this run's transfer; partial, id and prefix come later
+    std::optional<JournalRecord> earlier;  // the last run's record, whatever changed since
+    bool may_take_up = false;              // it is this same transfer, and resuming is allowed
+    std::string no_journal;                // why no journal can be kept
+};
+// `destination` names where the upload goes, exactly (protocol, server, export, path);
+// `transfer` says what else identifies it; the local source's identity is added. With
+// `may_resume` false (--no-resume) the journal is only read, for the caller to remove an
+// earlier partial file, and then removed by finish_lookup().
+UploadJournal open_upload_journal(const std::string& destination, nlohmann::json transfer, const std::string& local,
+                                  const struct stat& st, bool may_resume);
+// After the caller took up the earlier partial file or removed it: without resuming, the
+// journal goes; otherwise this run's record starts (`partial` and `id` name the partial
+// file, `from` bytes of it are there) and the journal records up to `size`.
+void begin_upload_journal(UploadJournal& j, Engine& engine, const std::string& dest, bool may_resume,
+                          const std::string& partial, uint64_t id, uint64_t from, uint64_t size);
 
 // Where a download writes: an earlier run's partial file, holding [0, from), or a new one;
 // and the journal that records what is written (none for private targets or --no-resume).

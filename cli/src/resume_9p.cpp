@@ -1,12 +1,5 @@
 #include "resume_9p.hpp"
 
-#include <fcntl.h>
-#include <limits.h>
-#include <stdlib.h>
-#include <unistd.h>
-
-#include <cerrno>
-
 #include "content_digest.hpp"
 #include "remote.hpp"
 
@@ -17,16 +10,6 @@ namespace {
 // A resumed upload starts on a folio boundary (netcp uploads with 256 KiB folios): whole
 // folios, none read back first.
 constexpr uint64_t upload_alignment = 256u << 10;
-
-std::string absolute(const std::string& path) {
-    char buf[PATH_MAX];
-    if (::realpath(path.c_str(), buf)) return buf;
-    if (!path.empty() && path[0] == '/') return path;
-    char cwd[PATH_MAX];
-    return ::getcwd(cwd, sizeof cwd) ? std::string(cwd) + "/" + path : path;
-}
-
-uint64_t ns(const timespec& t) { return uint64_t(t.tv_sec) * 1'000'000'000ull + uint64_t(t.tv_nsec); }
 
 nlohmann::json where(const RemoteFs& remote, const Options& options, const std::string& path) {
     return {{"server", remote.endpoint()}, {"aname", options.aname}, {"path", path}};
@@ -47,29 +30,16 @@ UploadResume find_upload_resume(RemoteFs& remote, const Options& options, const 
     UploadResume r;
     // Standard input is spooled anew each time: there is nothing to continue.
     if (from_stdin) return r;
-    const std::string source = absolute(local);
-    // One journal per source and destination, named by the exact bytes of both.
-    const std::string key = sha256_hex(remote.endpoint() + '\0' + options.aname + '\0' + remote_path + '\0' + source);
-    if (key.empty()) return r;
-    r.record.transfer = journal_form({
-        {"kind", "9p-upload"},
-        {"where", where(remote, options, remote_path)},
-        {"uname", options.uname},
-        {"exact", sha256_hex(key + '\0' + options.uname)},
-        {"source",
-         {{"path", source}, {"dev", uint64_t(st.st_dev)}, {"ino", uint64_t(st.st_ino)}, {"size", uint64_t(st.st_size)},
-          {"mtime_ns", ns(st.st_mtim)}, {"ctime_ns", ns(st.st_ctim)}}}});
-    auto j = ResumeJournal::open_in(upload_journal_dir(), key + ".resume");
-    if (!j) {
-        r.no_journal = j.error() == std::errc::operation_would_block
-                           ? "another netcp is copying it: not resumable"
-                           : "cannot keep resume journals in " + upload_journal_dir() + ": " + j.error().message();
-        return r;
-    }
-    const bool may_resume = options.resume && options.write_mode != Options::WriteMode::raw_pipeline;
-    const auto earlier = j->read();
+    r.may_resume = options.resume && options.write_mode != Options::WriteMode::raw_pipeline;
+    r.journal = open_upload_journal("9p\0" + remote.endpoint() + '\0' + options.aname + '\0' + remote_path + '\0' +
+                                        options.uname,
+                                    {{"kind", "9p-upload"},
+                                     {"where", where(remote, options, remote_path)},
+                                     {"uname", options.uname}},
+                                    local, st, r.may_resume);
+    const auto& earlier = r.journal.earlier;
     const auto [parent, name] = split_parent(remote_path);
-    if (earlier && may_resume && earlier->transfer == r.record.transfer && is_partial_name(earlier->partial, name)) {
+    if (r.journal.may_take_up && is_partial_name(earlier->partial, name)) {
         auto& c = remote.client();
         auto take_up = [&]() -> std::string {
             auto d = remote.directory(parent);
@@ -98,19 +68,12 @@ UploadResume find_upload_resume(RemoteFs& remote, const Options& options, const 
         r.note = take_up();
         if (!r.note.empty()) r.note = "not resuming (" + r.note + "): starting over";
     }
-    // (The journal's name is the destination's and the source's: an earlier record in it
-    // is of this destination, whatever else changed.)
-    if (earlier && !r.file &&
-        is_partial_name(earlier->partial, name)) {
-        // The earlier run's partial file is of no more use: remove it (by name, in the
-        // destination's directory, and only a name this transfer would have chosen).
+    // The journal's name is this destination's and source's: an earlier partial file it
+    // names that is not taken up is of no more use. Remove it (by name, in the
+    // destination's directory, and only a name this upload would have chosen).
+    if (earlier && !r.file && is_partial_name(earlier->partial, name)) {
         if (auto d = remote.directory(parent)) (void)remote.client().unlinkat(**d, earlier->partial, 0);
     }
-    if (!may_resume) {
-        j->remove();
-        return r;
-    }
-    r.journal.emplace(std::move(*j));
     return r;
 }
 

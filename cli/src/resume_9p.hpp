@@ -20,17 +20,14 @@
 namespace netcp {
 
 struct UploadResume {
-    // The journal this run records into; none for standard input, --raw-pipeline,
-    // --no-resume, or when it cannot be kept (the reason is in `note`).
-    std::optional<ResumeJournal> journal;
-    JournalRecord record;  // the transfer's identity; the partial's name and id go in later
+    UploadJournal journal;    // the journal this run records into, if any
+    bool may_resume = false;  // not with --no-resume, standard input or --raw-pipeline
     // An earlier run's partial file, taken up: open for writing, holding [0, from).
     std::optional<p9::Fid> file;
     std::string partial;
     p9::Qid qid;
     uint64_t from = 0;
-    std::string note;        // why an earlier partial file was not taken up
-    std::string no_journal;  // why no journal can be kept (nothing will be resumable)
+    std::string note;  // why an earlier partial file was not taken up
 };
 
 // Looks for an interrupted upload of `local` (open as `src_fd`, stat'ed as `st`) to

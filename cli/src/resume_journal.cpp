@@ -171,10 +171,31 @@ ResumeJournal::ResumeJournal(ResumeJournal&& o) noexcept
     o.owns_dir_ = false;
 }
 
-ResumeJournal::~ResumeJournal() {
+ResumeJournal& ResumeJournal::operator=(ResumeJournal&& o) noexcept {
+    if (this == &o) return *this;
+    close();
+    dir_fd_ = o.dir_fd_;
+    owns_dir_ = o.owns_dir_;
+    name_ = std::move(o.name_);
+    fd_ = o.fd_;
+    prefix_offset_ = o.prefix_offset_;
+    begun_ = o.begun_;
+    ranges_ = std::move(o.ranges_);
+    written_ = o.written_;
+    end_ = o.end_;
+    o.fd_ = -1;
+    o.owns_dir_ = false;
+    return *this;
+}
+
+void ResumeJournal::close() {
     if (fd_ >= 0) ::close(fd_);  // the lock goes with it
     if (owns_dir_) ::close(dir_fd_);
+    fd_ = -1;
+    owns_dir_ = false;
 }
+
+ResumeJournal::~ResumeJournal() { close(); }
 
 std::optional<JournalRecord> ResumeJournal::read() const {
     std::string text(max_journal_bytes + 1, '\0');

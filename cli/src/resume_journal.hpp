@@ -74,7 +74,7 @@ public:
     // the directory is the user's and writable by no one else.
     static tl::expected<ResumeJournal, std::error_code> open_in(const std::string& dir, const std::string& name);
     ResumeJournal(ResumeJournal&& other) noexcept;
-    ResumeJournal& operator=(ResumeJournal&&) = delete;
+    ResumeJournal& operator=(ResumeJournal&& other) noexcept;
     ~ResumeJournal();  // unlocks and closes; the file stays for the next run
 
     // What the journal holds from an earlier run, if it is a valid record.
@@ -95,6 +95,7 @@ public:
 private:
     ResumeJournal(int dir_fd, std::string name, int fd) : dir_fd_(dir_fd), name_(std::move(name)), fd_(fd) {}
     void write_prefix_locked(uint64_t prefix);
+    void close();
 
     int dir_fd_ = -1;       // borrowed, or owned when owns_dir_
     bool owns_dir_ = false;

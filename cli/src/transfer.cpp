@@ -312,7 +312,7 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
     const uint64_t size = static_cast<uint64_t>(st.st_size);
     // An interrupted run of this same upload may have left a partial file to continue.
     UploadResume resume = find_upload_resume(remote, options, local, src.fd, st, remote_path, source_fd >= 0);
-    warn_resume(engine, dest, resume.note, resume.no_journal);
+    warn_resume(engine, dest, resume.note, resume.journal.no_journal);
     std::optional<p9::Fid> file;
     std::string tmp;
     std::optional<p9::Qid> partial_qid;
@@ -354,19 +354,8 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
         if (!connection_lost(ec, remote) || !rc.reconnect()) return tl::unexpected(rc.failure(what, ec));
     }
     const std::string tmp_path = parent.empty() ? tmp : parent + "/" + tmp;
-    if (resume.journal) {
-        JournalRecord record = resume.record;
-        record.partial = tmp;
-        record.partial_id = partial_qid->path;
-        record.prefix = from;
-        if (auto ec = resume.journal->begin(record)) {
-            engine.warn(dest + ": cannot record the upload for resuming: " + ec.message());
-            resume.journal->remove();
-            resume.journal.reset();
-        } else {
-            resume.journal->set_end(size);
-        }
-    }
+    begin_upload_journal(resume.journal, engine, dest, resume.may_resume, tmp, partial_qid->path, from, size);
+    ResumeJournal* journal = resume.journal.journal ? &*resume.journal.journal : nullptr;
     if (from > 0 && engine.reporter()) engine.reporter()->file_resumed(from);
 
     // The cache entry is the new file's (its qid survives the rename). Direct writes
@@ -380,7 +369,7 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
     // names the partial file left on the server.
     auto abandon = [&](Failure f) {
         *file = p9::Fid{};
-        if (resume.journal && worth_resuming(f)) {
+        if (journal && worth_resuming(f)) {
             // Stopped, or the server went away: what it acknowledged is worth keeping.
             f.message += kept_for_resume_note("the partial upload " + remote.url(tmp_path));
             if (engine.reporter()) engine.reporter()->partial_kept();
@@ -397,7 +386,7 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
             f.message += "; the partial file " + remote.url(tmp_path) + " is left on the server (" + ec.message() + ")";
         // A partial file that could not be removed stays in the journal: the next run
         // removes it (or continues it).
-        else if (resume.journal) resume.journal->remove();
+        else if (journal) journal->remove();
         engine.finish_cache(cached.get(), false, dest);
         return tl::unexpected(f);
     };
@@ -436,8 +425,7 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
         // What every stream acknowledged goes into the journal as it is collected.
         ResumePoint point;
         point.from = from;
-        if (resume.journal)
-            point.stored = [j = &*resume.journal](uint64_t pos, uint64_t len) { j->stored(pos, len); };
+        if (journal) point.stored = [journal](uint64_t pos, uint64_t len) { journal->stored(pos, len); };
         ec = engine.upload(src.fd, size, stream, uint64_t(options.depth) * c.max_io(), cached.get(), &interrupted,
                            point);
         // The rest goes over the newest connection, on the file opened there.
@@ -515,7 +503,7 @@ tl::expected<uint64_t, Failure> upload_file(RemoteFs& remote, Engine& engine, co
         if (renamed) break;
     }
     engine.finish_cache(cached.get(), true, dest);
-    if (resume.journal) resume.journal->remove();
+    if (journal) journal->remove();
     return size - from;  // this run's bytes
 }
 

@@ -1,10 +1,14 @@
 // A byte relay: accepts TCP connections on one address and pipes each, unchanged, to a
 // target address. Used to reach the real diod over IPv6 ([::1]), since diod 1.0.24's
-// listener option cannot parse an IPv6 literal. The relay does not look at the bytes.
+// listener option cannot parse an IPv6 literal, and to cut connections. The relay does not
+// look at the bytes. With a delay, each chunk is passed on that long after it arrived, in
+// order, in both directions (a path with that one-way latency, for benchmarks: this
+// kernel has no netem).
 #pragma once
 
-#include <cstdint>
 #include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <thread>
@@ -16,7 +20,8 @@ namespace testutil {
 
 class TcpRelay {
 public:
-    TcpRelay(const std::string& listen_address, const std::string& target_host, uint16_t target_port);
+    TcpRelay(const std::string& listen_address, const std::string& target_host, uint16_t target_port,
+             std::chrono::microseconds one_way_delay = {});
     ~TcpRelay();
     uint16_t port() const { return port_; }
     // Closes every connection relayed so far, as a network failure would; new ones still
@@ -32,6 +37,7 @@ private:
     asio::io_context ctx_;
     asio::ip::tcp::acceptor acceptor_;
     asio::ip::tcp::endpoint target_;
+    std::chrono::microseconds delay_;
     uint16_t port_ = 0;
     std::thread thread_;
 };

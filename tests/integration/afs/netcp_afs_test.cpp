@@ -1,13 +1,14 @@
 // netcp against the real OpenAFS cell: afs:// uploads and downloads through netfs-core
 // (buffered, direct, with the cache), -r, keys tried in the order given, anonymous rxnull,
 // each rxkad level, interoperability with OpenAFS's afsio, the exit codes of errors, and a
-// killed download continued by the next run.
+// killed upload and download each continued by the next run.
 #include <doctest/doctest.h>
 
 #include <signal.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -47,6 +48,11 @@ long long stat_value(const std::string& out, const std::string& name) {
     const auto at = out.find(" " + name + "=");
     if (at == std::string::npos) return -1;
     return std::stoll(out.substr(at + name.size() + 2));
+}
+
+std::string text_of(const fs::path& p) {
+    const auto bytes = testutil::read_file(p);
+    return std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size());
 }
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -317,7 +323,7 @@ TEST_CASE("'-': standard input up to the cell and a file down to standard output
     CHECK(std::filesystem::file_size(tmp / "none") == 0);
 }
 
-TEST_CASE("a download killed mid-file continues when run again, and ends identical") {
+TEST_CASE("an upload and a download killed mid-file continue when run again, and end identical") {
     const auto& cell = AfsCell::get();
     testutil::TempDir tmp("netcp-afs-resume");
     const auto src = tmp / "f";
@@ -325,8 +331,52 @@ TEST_CASE("a download killed mid-file continues when run again, and ends identic
     testutil::write_random_file(src, size, 12);
     const std::string remote = cell.bob_only_dir + "/" + AfsCell::unique_name("resume");
     const std::string args = base_args(cell, {"bob"}) + " --security clear";
-    auto up = netcp(args + " -q " + testutil::shell_quote(src.string()) + " " + url(remote));
-    REQUIRE_MESSAGE(up.status == 0, up.output);
+    const std::vector<std::string> base = {NETCP_BINARY, "--vlserver", cell["AFS_VLSERVER"], "--localauth",
+                                           cell["AFS_KEYFILE"], "--user", "bob", "--security", "clear",
+                                           "--no-progress", "--bwlimit", "8M"};
+    // The resumed_from of the --json file_done line (0 if none).
+    auto resumed_from = [](const std::string& out) -> uint64_t {
+        const auto at = out.find("\"resumed_from\":");
+        return at == std::string::npos ? 0 : std::stoull(out.substr(at + 15));
+    };
+
+    // Up: killed once the fileserver acknowledged some 8 MiB (the journal says how much).
+    {
+        std::vector<std::string> argv = base;
+        argv.insert(argv.end(), {src.string(), url(remote)});
+        const auto journals = fs::path(std::getenv("NETCP_STATE_DIR")) / "uploads";
+        auto prefix = [&]() -> uint64_t {
+            std::error_code ec;
+            if (!fs::exists(journals, ec)) return 0;
+            for (auto& e : fs::directory_iterator(journals)) {
+                const std::string text = text_of(e.path());
+                if (text.size() > 21) return std::stoull(text.substr(text.size() - 21));
+            }
+            return 0;
+        };
+        const int pid = testutil::spawn(argv, tmp / "log");
+        const bool started = testutil::wait_until([&] { return prefix() > (8u << 20); }, 120);
+        ::kill(pid, SIGKILL);
+        CHECK(testutil::wait_exit_within(pid, 60) == 128 + SIGKILL);
+        REQUIRE_MESSAGE(started, text_of(tmp / "log"));
+        const uint64_t recorded = prefix();
+        auto r = netcp(args + " --json " + testutil::shell_quote(src.string()) + " " + url(remote));
+        INFO(r.output);
+        REQUIRE(r.status == 0);
+        const uint64_t from = resumed_from(r.output);
+        MESSAGE("upload continued at " << from << "; the journal had " << recorded);
+        CHECK(from > 0);
+        CHECK(from <= recorded);
+        CHECK(from + (256u << 10) > recorded);  // the journal's prefix, on a folio boundary
+        CHECK((!fs::exists(journals) || fs::is_empty(journals)));
+        // No partial file left in the directory, and the file is the source's bytes.
+        for (const auto& n : names_in(cell, cell.bob_only_dir)) CHECK(n.find(".netcp-") == std::string::npos);
+        auto back = netcp(args + " -q " + url(remote) + " " + testutil::shell_quote((tmp / "back").string()));
+        REQUIRE_MESSAGE(back.status == 0, back.output);
+        CHECK(testutil::sha256_file(tmp / "back") == testutil::sha256_file(src));
+    }
+
+    // Down: killed once 8 MiB were written locally.
     fs::create_directories(tmp / "dl");
     const auto dest = tmp / "dl/f";
     auto partial_size = [&]() -> uint64_t {
@@ -338,9 +388,8 @@ TEST_CASE("a download killed mid-file continues when run again, and ends identic
             }
         return 0;
     };
-    std::vector<std::string> argv = {NETCP_BINARY, "--vlserver", cell["AFS_VLSERVER"], "--localauth",
-                                      cell["AFS_KEYFILE"], "--user", "bob", "--security", "clear",
-                                      "--no-progress", "--bwlimit", "8M", url(remote), dest.string()};
+    std::vector<std::string> argv = base;
+    argv.insert(argv.end(), {url(remote), dest.string()});
     const int pid = testutil::spawn(argv, tmp / "log");
     const bool started = testutil::wait_until([&] { return partial_size() > (8u << 20); }, 120);
     ::kill(pid, SIGKILL);
@@ -351,10 +400,8 @@ TEST_CASE("a download killed mid-file continues when run again, and ends identic
     auto r = netcp(args + " --json " + url(remote) + " " + testutil::shell_quote(dest.string()));
     INFO(r.output);
     REQUIRE(r.status == 0);
-    const auto at = r.output.find("\"resumed_from\":");
-    REQUIRE(at != std::string::npos);
-    const uint64_t from = std::stoull(r.output.substr(at + 15));
-    MESSAGE("continued at " << from << " of the " << held << " bytes written when it was killed");
+    const uint64_t from = resumed_from(r.output);
+    MESSAGE("download continued at " << from << " of the " << held << " bytes written when it was killed");
     CHECK(from > 0);
     CHECK(from <= held);
     CHECK(from + (8u << 20) >= held);  // within the readahead window of what was written
