@@ -513,6 +513,9 @@ private:
             rep_.fail(*entries.error());
             return;
         }
+        // Each entry is stat'ed below, one after another: let the server answer ahead.
+        if (src.is_remote()) remote_->expect_stats(src.path, *entries);
+        else if (dst.is_remote() && exists) remote_->expect_stats(dst.path, *entries);
         for (const auto& name : *entries) {
             if (interrupted()) return;
             // A connection that dropped after the last entry was copied is noticed here.

@@ -57,6 +57,12 @@ public:
     virtual std::string stat_failure() const { return {}; }
     // The names in directory `path` ("." and ".." left out).
     virtual tl::expected<std::vector<std::string>, std::error_code> list(const std::string& path) = 0;
+    // The copy will stat these entries of directory `dir`, in this order: a protocol may
+    // ask for their attributes ahead (9P: StatPrefetch). Only a hint.
+    virtual void expect_stats(const std::string& dir, const std::vector<std::string>& names) {
+        (void)dir;
+        (void)names;
+    }
     virtual std::error_code mkdir(const std::string& path, uint32_t mode) = 0;
     // Removes a non-directory, if present.
     virtual std::error_code unlink(const std::string& path) = 0;

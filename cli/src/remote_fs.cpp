@@ -187,6 +187,7 @@ std::error_code RemoteFs::reconnect() {
     root_ = std::move(connection->root);
     // Whatever still holds the old client fails at once instead of waiting on it.
     client_->async().close();
+    prefetch_.clear();  // its answers (and its directory fid) are the old connection's
     retired_.push_back(std::move(client_));
     client_ = std::move(connection->client);
     ++reconnections_;
@@ -248,8 +249,18 @@ std::error_code RemoteFs::mkdir(const std::string& path, uint32_t mode) {
     return ec;
 }
 
+void RemoteFs::expect_stats(const std::string& dir, const std::vector<std::string>& names) {
+    if (names.size() < 2) return;  // nothing to overlap
+    auto f = walk(dir);
+    if (!f) return;  // the copy's own stats say what is wrong
+    prefetch_.start(client_->client(), std::move(*f), dir, names);
+}
+
 tl::expected<std::optional<RemoteAttr>, std::error_code> RemoteFs::stat(const std::string& path) {
-    auto a = reconnecting([&] { return getattr(path); });
+    auto a = [&]() -> p9::result<std::optional<p9::Rgetattr>> {
+        if (auto ahead = prefetch_.take(path)) return std::move(*ahead);
+        return reconnecting([&] { return getattr(path); });
+    }();
     if (!a) return tl::unexpected(a.error());
     if (!*a) return std::optional<RemoteAttr>{};
     const p9::Rgetattr& g = **a;

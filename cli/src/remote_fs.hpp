@@ -14,6 +14,7 @@
 #include "location.hpp"
 #include "options.hpp"
 #include "remote.hpp"
+#include "stat_prefetch.hpp"
 #include "report.hpp"
 
 namespace netcp {
@@ -61,6 +62,7 @@ public:
     // Remote: RemoteAttr::native is the p9::Rgetattr.
     tl::expected<std::optional<RemoteAttr>, std::error_code> stat(const std::string& path) override;
     tl::expected<std::vector<std::string>, std::error_code> list(const std::string& path) override;
+    void expect_stats(const std::string& dir, const std::vector<std::string>& names) override;
     std::error_code mkdir(const std::string& path, uint32_t mode) override;
     std::error_code unlink(const std::string& path) override;
     std::error_code set_dir_attrs(const std::string& path, uint32_t mode,
@@ -107,6 +109,8 @@ private:
     p9::AttachAuth auth_;
     std::vector<std::unique_ptr<p9::BlockingClient>> retired_;
     unsigned reconnections_ = 0;
+    // Attributes asked ahead for the entries the copy walks; destroyed before the client.
+    StatPrefetch prefetch_;
 
     template <class Op>
     auto reconnecting(Op&& op) -> decltype(op());
