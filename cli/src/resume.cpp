@@ -31,6 +31,7 @@ uint64_t ns(const timespec& t) { return uint64_t(t.tv_sec) * 1'000'000'000ull + 
 UploadJournal open_upload_journal(const std::string& destination, nlohmann::json transfer, const std::string& local,
                                   const struct stat& st, bool may_resume) {
     UploadJournal u;
+    if (uint64_t(st.st_size) < min_resumable_size) return u;
     const std::string source = absolute(local);
     // One journal per destination and source, named by the exact bytes of both.
     const std::string key = sha256_hex(destination + '\0' + source);
@@ -118,7 +119,7 @@ tl::expected<DownloadTarget, Failure> DownloadTarget::open(Engine& engine, const
     t.display_ = local.display;
     std::string note, no_journal;
     std::optional<ResumeJournal> journal;
-    if (local.resumable) {
+    if (local.resumable && size >= min_resumable_size) {
         transfer["target"] = local.name;
         transfer = journal_form(transfer);
         auto j = ResumeJournal::open(local.dir_fd, download_journal_name(local.name));

@@ -44,6 +44,11 @@ nlohmann::json journal_form(const nlohmann::json& transfer);
 // The contents of a journal, and back. parse_journal returns nullopt for anything that is
 // not exactly what format_journal makes (bounded to max_journal_bytes).
 constexpr size_t max_journal_bytes = 64 * 1024;
+// Files smaller than this keep no journal and look for none: starting one over costs
+// little more than checking the bytes before a resume point would, and the journal's
+// work for every file (its name's hash, its file made and removed) would cost a tree of
+// small files more than resuming could ever save.
+constexpr uint64_t min_resumable_size = 4u << 20;
 std::string format_journal(const JournalRecord& record);
 std::optional<JournalRecord> parse_journal(std::string_view text);
 
