@@ -4,7 +4,7 @@
 // ExtentMap the cache serves from, whose invariants are checked.
 #include <cstring>
 
-#include "extent_map.hpp"
+#include "netfs/cache/extent_map.hpp"
 #include "fuzz_common.hpp"
 #include "record.hpp"
 

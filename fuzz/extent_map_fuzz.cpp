@@ -5,7 +5,7 @@
 
 #include <bitset>
 
-#include "extent_map.hpp"
+#include "netfs/cache/extent_map.hpp"
 #include "fuzz_common.hpp"
 
 namespace cache = netfs::cache;

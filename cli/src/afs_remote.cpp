@@ -248,7 +248,7 @@ tl::expected<uint64_t, Failure> AfsRemote::upload(Engine& engine, const std::str
             if (id_of(node->ref) != earlier->partial_id || node->status.is_directory() ||
                 node->status.file_type == afs::wire::file_type::symlink)
                 return "the partial file was replaced";
-            const uint64_t at = std::min(earlier->prefix, size) / (256u << 10) * (256u << 10);
+            const uint64_t at = upload_resume_point(earlier->prefix, size);
             if (at == 0) return "less than 256 KiB was acknowledged";
             afs::netfs::ReadOptions ro;
             ro.name = url(parent.empty() ? earlier->partial : parent + "/" + earlier->partial);
@@ -264,7 +264,7 @@ tl::expected<uint64_t, Failure> AfsRemote::upload(Engine& engine, const std::str
             return {};
         };
         note = take_up();
-        if (!note.empty()) note = "not resuming (" + note + "): starting over";
+        if (!note.empty()) note = not_resuming(note);
     }
     // An earlier partial file of this destination and source that is not taken up is of
     // no more use (removed by name, only a name this upload would have chosen).

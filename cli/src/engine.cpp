@@ -141,7 +141,7 @@ std::error_code Engine::upload(int fd, uint64_t size, netfs::StreamBackend& back
         std::lock_guard lock(stats_mu_);
         max_streams_used_ = 2;
     }
-    fo.folio_size = 256u << 10;
+    fo.folio_size = upload_folio_size;
     // A new (temporary) file: the server holds nothing yet, or, resumed, the bytes before
     // `from` (folio-aligned, so no folio needs reading back first).
     fo.remote_size = resume.from;

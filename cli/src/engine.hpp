@@ -28,6 +28,10 @@ netfs::cache::Key cache_key(const std::string& endpoint, const std::string& anam
 // the server reports (diod reports 0 for both; the size and mtime still catch changes).
 netfs::cache::Coherency cache_coherency(const p9::Rgetattr& attr);
 
+// The folio size of uploads: a resumed upload starts on a multiple of it, so no folio
+// has to be read back first.
+inline constexpr uint32_t upload_folio_size = 256u << 10;
+
 // Where a resumed transfer starts, and what to tell its journal as data lands.
 struct ResumePoint {
     uint64_t from = 0;  // bytes [0, from) are at the destination already
@@ -62,7 +66,7 @@ public:
     // to `in_flight` bytes outstanding, and returns once they all reached the server (or
     // the first error). With `cache`, the data goes to it too, in the same pass (stream 1).
     // `stop` is polled between chunks (SIGINT). With `resume`, it starts at `resume.from`
-    // (a multiple of the 256 KiB folio size) of a file that holds the bytes before it.
+    // (a multiple of upload_folio_size) of a file that holds the bytes before it.
     std::error_code upload(int fd, uint64_t size, netfs::StreamBackend& backend, uint64_t in_flight,
                            netfs::cache::Object* cache, bool (*stop)(), const ResumePoint& resume = {});
 

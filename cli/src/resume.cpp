@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <future>
@@ -65,13 +66,11 @@ void begin_upload_journal(UploadJournal& u, Engine& engine, const std::string& d
     record.partial = partial;
     record.partial_id = id;
     record.prefix = from;
-    if (auto ec = u.journal->begin(record)) {
+    if (auto ec = u.journal->begin(record, size)) {
         engine.warn(dest + ": cannot record the upload for resuming: " + ec.message());
         u.journal->remove();
         u.journal.reset();
-        return;
     }
-    u.journal->set_end(size);
 }
 
 RangeReader file_reader(int fd) {
@@ -84,6 +83,12 @@ RangeReader file_reader(int fd) {
         }
     };
 }
+
+uint64_t upload_resume_point(uint64_t held, uint64_t size) {
+    return std::min(held, size) / upload_folio_size * upload_folio_size;
+}
+
+std::string not_resuming(const std::string& why) { return "not resuming (" + why + "): starting over"; }
 
 bool worth_resuming(const Failure& f) {
     return f.exit_code == exit_interrupted || f.exit_code == exit_timeout || f.exit_code == exit_connection;
@@ -144,7 +149,7 @@ tl::expected<DownloadTarget, Failure> DownloadTarget::open(Engine& engine, const
             return {};
         };
         note = take_up();
-        if (!note.empty()) note = "not resuming (" + note + "): starting over";
+        if (!note.empty()) note = not_resuming(note);
     }
     // The journal's name is this target's, so an earlier partial file it names (if it is
     // one this target would have had) is this copy's leftover.
@@ -168,12 +173,10 @@ tl::expected<DownloadTarget, Failure> DownloadTarget::open(Engine& engine, const
         record.transfer = std::move(transfer);
         record.partial = t.out_->name();
         record.prefix = t.from_;
-        if (auto ec = journal->begin(record)) {
+        if (auto ec = journal->begin(record, size)) {
             engine.warn(from + ": cannot record the download for resuming: " + ec.message());
             journal->remove();
-            journal.reset();
         } else {
-            journal->set_end(size);
             t.journal_.emplace(std::move(*journal));
         }
     }

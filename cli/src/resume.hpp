@@ -33,6 +33,12 @@ std::string kept_for_resume_note(const std::string& what);
 // time), why no journal can be kept (once a run: it is the same for every file).
 void warn_resume(Engine& engine, const std::string& what, const std::string& note, const std::string& no_journal);
 
+// Where an upload whose other side holds `held` bytes (by its journal) continues: on a
+// folio boundary, at most the source's `size`.
+uint64_t upload_resume_point(uint64_t held, uint64_t size);
+// The warning for an earlier partial file not taken up, saying `why`.
+std::string not_resuming(const std::string& why);
+
 // A reader of local file `fd`, and a blocking reader of what `backend` reads (for the
 // boundary check).
 RangeReader file_reader(int fd);

@@ -7,10 +7,6 @@ namespace netcp {
 
 namespace {
 
-// A resumed upload starts on a folio boundary (netcp uploads with 256 KiB folios): whole
-// folios, none read back first.
-constexpr uint64_t upload_alignment = 256u << 10;
-
 nlohmann::json where(const RemoteFs& remote, const Options& options, const std::string& path) {
     return {{"server", remote.endpoint()}, {"aname", options.aname}, {"path", path}};
 }
@@ -53,7 +49,7 @@ UploadResume find_upload_resume(RemoteFs& remote, const Options& options, const 
                 return "the partial file was replaced";
             const uint64_t size = uint64_t(st.st_size);
             if (a->size > size) return "the partial file is longer than the source";
-            const uint64_t from = std::min({earlier->prefix, a->size, size}) / upload_alignment * upload_alignment;
+            const uint64_t from = upload_resume_point(std::min(earlier->prefix, a->size), size);
             if (from == 0) return "less than 256 KiB was acknowledged";
             if (auto o = c.open(*f, p9::open_flags::rdwr); !o) return o.error().message();
             auto same = boundary_matches(from, file_reader(src_fd), ninep_reader(c, *f));
@@ -66,7 +62,7 @@ UploadResume find_upload_resume(RemoteFs& remote, const Options& options, const 
             return {};
         };
         r.note = take_up();
-        if (!r.note.empty()) r.note = "not resuming (" + r.note + "): starting over";
+        if (!r.note.empty()) r.note = not_resuming(r.note);
     }
     // The journal's name is this destination's and source's: an earlier partial file it
     // names that is not taken up is of no more use. Remove it (by name, in the

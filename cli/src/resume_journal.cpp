@@ -210,8 +210,9 @@ std::optional<JournalRecord> ResumeJournal::read() const {
     return parse_journal(text);
 }
 
-std::error_code ResumeJournal::begin(const JournalRecord& record) {
+std::error_code ResumeJournal::begin(const JournalRecord& record, uint64_t end) {
     std::lock_guard lock(mu_);
+    end_ = end;
     const std::string text = format_journal(record);
     prefix_offset_ = text.size() - (prefix_digits + 1);
     // A kill between the truncate and the write leaves a record that does not parse:
@@ -224,8 +225,8 @@ std::error_code ResumeJournal::begin(const JournalRecord& record) {
         if (n <= 0) return n < 0 ? last_errno() : std::make_error_code(std::errc::io_error);
         done += static_cast<size_t>(n);
     }
-    ranges_ = {};
-    if (record.prefix) ranges_.add(0, record.prefix);
+    ranges_.clear();
+    ranges_.add(0, record.prefix);
     written_ = record.prefix;
     begun_ = true;
     return {};
@@ -235,7 +236,7 @@ void ResumeJournal::stored(uint64_t pos, uint64_t len) {
     std::lock_guard lock(mu_);
     if (!begun_ || len == 0) return;
     ranges_.add(pos, len);
-    const uint64_t prefix = ranges_.first_gap();
+    const uint64_t prefix = ranges_.prefix();
     if (prefix >= written_ + step || (prefix > written_ && prefix >= end_)) write_prefix_locked(prefix);
 }
 

@@ -24,7 +24,7 @@
 #include <nlohmann/json.hpp>
 #include <tl/expected.hpp>
 
-#include "byte_ranges.hpp"
+#include "netfs/cache/extent_map.hpp"
 
 namespace netcp {
 
@@ -84,13 +84,12 @@ public:
 
     // What the journal holds from an earlier run, if it is a valid record.
     std::optional<JournalRecord> read() const;
-    // Starts the record of this run's transfer: `record.prefix` bytes are there already.
-    [[nodiscard]] std::error_code begin(const JournalRecord& record);
+    // Starts the record of this run's transfer of `end` bytes: `record.prefix` bytes are
+    // there already.
+    [[nodiscard]] std::error_code begin(const JournalRecord& record, uint64_t end);
     // [pos, pos + len) is now held by the other side. Any thread. The prefix on disk
-    // follows at once once it moved by `step` bytes, and always at the file's end
-    // (`pos + len == end` of the transfer, as set by begin's caller through set_end).
+    // follows once it moved by `step` bytes, and always when it reaches `end`.
     void stored(uint64_t pos, uint64_t len);
-    void set_end(uint64_t end) { end_ = end; }
     // The transfer is done, or its partial file is gone: the journal goes too.
     void remove();
 
@@ -109,10 +108,10 @@ private:
     size_t prefix_offset_ = 0;  // where line 2's digits start
     bool begun_ = false;
     mutable std::mutex mu_;
-    ByteRanges ranges_;
+    netfs::cache::ExtentMap ranges_;  // what was stored
     uint64_t written_ = 0;
     uint64_t end_ = UINT64_MAX;
-    static constexpr uint64_t step = 256u << 10;  // one folio of an upload
+    static constexpr uint64_t step = 256u << 10;  // one upload folio (engine.hpp's upload_folio_size)
 };
 
 }  // namespace netcp

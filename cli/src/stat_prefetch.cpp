@@ -4,7 +4,7 @@ namespace netcp {
 
 void StatPrefetch::start(std::shared_ptr<p9::Client> client, p9::Fid dir, const std::string& dir_path,
                          std::vector<std::string> names) {
-    stop();
+    clear();
     auto s = std::make_shared<State>();
     s->client = client;
     s->dir_fid = dir.number();
@@ -16,7 +16,7 @@ void StatPrefetch::start(std::shared_ptr<p9::Client> client, p9::Fid dir, const 
     pump_locked(s);
 }
 
-void StatPrefetch::stop() {
+void StatPrefetch::clear() {
     if (state_) {
         std::unique_lock lock(state_->mu);
         state_->stopped = true;
@@ -27,9 +27,7 @@ void StatPrefetch::stop() {
     dir_ = p9::Fid{};
 }
 
-void StatPrefetch::clear() { stop(); }
-
-StatPrefetch::~StatPrefetch() { stop(); }
+StatPrefetch::~StatPrefetch() { clear(); }
 
 void StatPrefetch::pump_locked(const std::shared_ptr<State>& s) {
     while (!s->stopped && !s->queue.empty() && s->in_flight < window && s->answers.size() < lead) {

@@ -29,7 +29,8 @@ public:
     // entries `names` of directory `dir_path`, in the order the copy will ask for them.
     void start(std::shared_ptr<p9::Client> client, p9::Fid dir, const std::string& dir_path,
                std::vector<std::string> names);
-    // Forgets everything (a reconnection: the fids are the old connection's).
+    // Stops asking, waits for what is in flight and forgets everything (a reconnection:
+    // the fids are the old connection's).
     void clear();
     // The prefetched attributes of `path` (nullopt inside: it does not exist), waiting for
     // them if they are in flight; no value when the caller must ask itself.
@@ -58,8 +59,6 @@ private:
     };
     // Issues what the window and the lead allow; call with s->mu held.
     static void pump_locked(const std::shared_ptr<State>& s);
-    // Stops issuing and waits for what is in flight.
-    void stop();
     std::shared_ptr<State> state_;
     p9::Fid dir_;  // the directory the walks start from, released here (never on the I/O thread)
 };

@@ -12,10 +12,10 @@
 #include <mutex>
 #include <thread>
 
-#include "byte_ranges.hpp"
 #include "exit_codes.hpp"
 #include "local_io.hpp"
 #include "local_partial.hpp"
+#include "netfs/cache/extent_map.hpp"
 #include "netfs/error.hpp"
 #include "progress.hpp"
 #include "resume_9p.hpp"
@@ -557,8 +557,8 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
     } else {
         // Pieces arrive in any order: after a lost connection, reading starts again at the
         // lowest byte not yet written (what lies beyond is read and written again).
-        ByteRanges received;
-        if (start > 0) received.add(0, start);
+        netfs::cache::ExtentMap received;  // what was written, in any order
+        received.add(0, start);
         std::atomic<uint64_t>* progress = engine.progress() ? engine.progress()->counter() : nullptr;
         const auto sink = [&](uint64_t pos, std::span<const std::byte> data) -> std::error_code {
             if (interrupted()) return std::make_error_code(std::errc::interrupted);
@@ -580,7 +580,7 @@ tl::expected<uint64_t, Failure> download_file(RemoteFs& remote, Engine& engine, 
                 got = tl::unexpected(ec);
                 break;
             }
-            at = received.first_gap();
+            at = received.prefix();
         }
     }
     if (!got && got.error() == netfs::errc::remote_changed)

@@ -110,6 +110,19 @@ CommandResult finish(const Copy& copy) {
     return run(cmd);
 }
 
+// The cases that copy one file each way: local up.bin to the server's up.bin, and the
+// server's down.bin to local dl/down.bin (through `port`: the server's, or a relay's).
+Copy one_way(const NinePServer& d, const fs::path& local, bool up, uint16_t port, std::vector<std::string> flags) {
+    flags.insert(flags.end(), {"--aname", d.aname()});
+    if (up) flags.insert(flags.end(), {(local / "up.bin").string(), url(port, "up.bin")});
+    else flags.insert(flags.end(), {url(port, "down.bin"), (local / "dl/down.bin").string()});
+    return Copy{std::move(flags), up ? d.export_dir() : local / "dl"};
+}
+bool copied_identically(const NinePServer& d, const fs::path& local, bool up) {
+    return up ? sha256_file(d.export_dir() / "up.bin") == sha256_file(local / "up.bin")
+              : sha256_file(local / "dl/down.bin") == sha256_file(d.export_dir() / "down.bin");
+}
+
 // Kills `copy` at `rounds` random points, each run continuing the last, then lets it
 // finish; checks every continuation started within the slack of what the server (or the
 // local disk) held when the previous run was killed.
@@ -213,12 +226,9 @@ TEST_CASE("a resume checks before it trusts: a changed partial file or source st
     write_random_file(local / "up.bin", size, 1503);
     write_random_file(d.export_dir() / "down.bin", size, 1504);
     fs::create_directories(local / "dl");
-    const Copy up{{"-v", "--no-progress", "--aname", d.aname(), (local / "up.bin").string(), url(d.port(), "up.bin")},
-                  d.export_dir()};
-    const Copy down{{"-v", "--no-progress", "--aname", d.aname(), url(d.port(), "down.bin"),
-                     (local / "dl/down.bin").string()},
-                    local / "dl"};
-    // Flips one byte of the partial file just before what was recorded as held.
+    const Copy up = one_way(d, local.path(), true, d.port(), {"-v", "--no-progress"});
+    const Copy down = one_way(d, local.path(), false, d.port(), {"-v", "--no-progress"});
+    // Overwrites the 3 MiB of the partial file before what it held when it was killed.
     auto corrupt_before_prefix = [](const fs::path& dir, uint64_t held) {
         const auto partial = partials_in(dir);
         REQUIRE(partial.size() == 1);
@@ -243,8 +253,7 @@ TEST_CASE("a resume checks before it trusts: a changed partial file or source st
         CHECK(r.output.find("differs") != std::string::npos);
         CHECK(file_done_field(r.output, "resumed_from") == -1);
         CHECK(file_done_field(r.output, "bytes") == int64_t(size));
-        if (is_up) CHECK(sha256_file(d.export_dir() / "up.bin") == sha256_file(local / "up.bin"));
-        else CHECK(sha256_file(local / "dl/down.bin") == sha256_file(d.export_dir() / "down.bin"));
+        CHECK(copied_identically(d, local.path(), is_up));
         CHECK(partials_in(c->partial_dir).empty());
 
         // The source changed after the interruption: it starts over, from the new source.
@@ -254,8 +263,7 @@ TEST_CASE("a resume checks before it trusts: a changed partial file or source st
         r = finish(*c);
         CHECK(r.status == 0);
         CHECK(file_done_field(r.output, "resumed_from") == -1);
-        if (is_up) CHECK(sha256_file(d.export_dir() / "up.bin") == sha256_file(local / "up.bin"));
-        else CHECK(sha256_file(local / "dl/down.bin") == sha256_file(d.export_dir() / "down.bin"));
+        CHECK(copied_identically(d, local.path(), is_up));
         CHECK(partials_in(c->partial_dir).empty());
     }
     CHECK(files_in(upload_journals()) == 0);
@@ -271,12 +279,7 @@ TEST_CASE("--no-resume after an interruption starts over and leaves nothing behi
     fs::create_directories(local / "dl");
     for (const bool is_up : {true, false}) {
         CAPTURE(is_up);
-        Copy c = is_up ? Copy{{"--no-progress", "--aname", d.aname(), (local / "up.bin").string(),
-                               url(d.port(), "up.bin")},
-                              d.export_dir()}
-                       : Copy{{"--no-progress", "--aname", d.aname(), url(d.port(), "down.bin"),
-                               (local / "dl/down.bin").string()},
-                              local / "dl"};
+        Copy c = one_way(d, local.path(), is_up, d.port(), {"--no-progress"});
         kill_at(c, 48 * MiB, local / "a.log");
         REQUIRE(partials_in(c.partial_dir).size() == 1);
         c.args.insert(c.args.begin(), "--no-resume");
@@ -286,8 +289,7 @@ TEST_CASE("--no-resume after an interruption starts over and leaves nothing behi
         CHECK(file_done_field(r.output, "resumed_from") == -1);
         CHECK(file_done_field(r.output, "bytes") == int64_t(size));
         CHECK(partials_in(c.partial_dir).empty());  // the earlier partial file is gone too
-        if (is_up) CHECK(sha256_file(d.export_dir() / "up.bin") == sha256_file(local / "up.bin"));
-        else CHECK(sha256_file(local / "dl/down.bin") == sha256_file(d.export_dir() / "down.bin"));
+        CHECK(copied_identically(d, local.path(), is_up));
     }
     CHECK(files_in(upload_journals()) == 0);
     CHECK(files_in(local / "dl") == 1);
@@ -303,12 +305,10 @@ TEST_CASE("a copy that lost its connection keeps its partial file, and the same 
     TcpRelay relay("127.0.0.1", "127.0.0.1", d.port());
     for (const bool is_up : {true, false}) {
         CAPTURE(is_up);
-        std::vector<std::string> args = {"--no-progress", "--aname", d.aname()};
-        if (is_up) args.insert(args.end(), {(local / "up.bin").string(), url(relay.port(), "up.bin")});
-        else args.insert(args.end(), {url(relay.port(), "down.bin"), (local / "dl/down.bin").string()});
-        const fs::path partial_dir = is_up ? d.export_dir() : local / "dl";
+        const Copy c = one_way(d, local.path(), is_up, relay.port(), {"--no-progress"});
+        const fs::path& partial_dir = c.partial_dir;
         std::vector<std::string> argv = {NETCP_BINARY};
-        argv.insert(argv.end(), args.begin(), args.end());
+        argv.insert(argv.end(), c.args.begin(), c.args.end());
         const int pid = spawn(argv, local / "log");
         REQUIRE(wait_until([&] { return partial_size(partial_dir) > 32 * MiB; }, 60));
         // Cut every connection, often, until netcp gives up (at most 90 s).
@@ -329,17 +329,14 @@ TEST_CASE("a copy that lost its connection keeps its partial file, and the same 
         const uint64_t held = partial_size(partial_dir);
         CHECK(partials_in(partial_dir).size() == 1);
 
-        std::string cmd = shell_quote(NETCP_BINARY) + " --json";
-        for (const auto& a : args) cmd += " " + shell_quote(a);
-        const auto r = run(cmd);
+        const auto r = finish(c);
         INFO(r.output);
         CHECK(r.status == 0);
         const int64_t from = file_done_field(r.output, "resumed_from");
         MESSAGE(std::string(is_up ? "upload" : "download") << " continued at " << from << " of " << held << " held");
         CHECK(from > 0);
         CHECK(uint64_t(from) + in_flight_slack >= held);
-        if (is_up) CHECK(sha256_file(d.export_dir() / "up.bin") == sha256_file(local / "up.bin"));
-        else CHECK(sha256_file(local / "dl/down.bin") == sha256_file(d.export_dir() / "down.bin"));
+        CHECK(copied_identically(d, local.path(), is_up));
         CHECK(partials_in(partial_dir).empty());
     }
 }

@@ -1,4 +1,4 @@
-#include "extent_map.hpp"
+#include "netfs/cache/extent_map.hpp"
 
 #include <algorithm>
 #include <iterator>
@@ -30,6 +30,11 @@ std::optional<Extent> ExtentMap::next_present(uint64_t pos) const {
     if (it != ranges_.begin() && std::prev(it)->second > pos) --it;
     if (it == ranges_.end()) return std::nullopt;
     return Extent{it->first, it->second - it->first};
+}
+
+uint64_t ExtentMap::prefix() const {
+    auto it = ranges_.begin();
+    return it != ranges_.end() && it->first == 0 ? it->second : 0;
 }
 
 bool ExtentMap::covers(uint64_t pos, uint64_t len) const {

@@ -16,7 +16,7 @@
 #include <string>
 
 #include "entry_lock.hpp"
-#include "extent_map.hpp"
+#include "netfs/cache/extent_map.hpp"
 #include "layout.hpp"
 #include "netfs/cache/cache.hpp"
 #include "record.hpp"

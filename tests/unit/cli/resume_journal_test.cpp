@@ -116,8 +116,7 @@ TEST_CASE("the journal records the first gap in what was stored, and is locked w
         CHECK(!j->read());  // new and empty
         auto r = sample();
         r.prefix = 0;
-        REQUIRE(!j->begin(r));
-        j->set_end(10u << 20);
+        REQUIRE(!j->begin(r, 10u << 20));
         // A second netcp on the same transfer cannot take it.
         auto other = ResumeJournal::open(dfd, "j.resume");
         REQUIRE(!other);

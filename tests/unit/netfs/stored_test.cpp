@@ -2,10 +2,10 @@
 // reached every stream, every byte of it once the file is flushed, and never what a
 // failed stream has not got.
 #include <algorithm>
-#include <map>
 #include <mutex>
 
 #include "harness.hpp"
+#include "netfs/cache/extent_map.hpp"
 
 using namespace testnetfs;
 
@@ -14,23 +14,14 @@ namespace {
 // The spans reported, merged; safe to call from collector threads.
 struct StoredSpans {
     std::mutex mu;
-    std::map<uint64_t, uint64_t> spans;  // begin -> end, disjoint, not touching
+    netfs::cache::ExtentMap spans;
     void add(uint64_t pos, uint64_t len) {
         std::lock_guard lock(mu);
-        uint64_t b = pos, e = pos + len;
-        auto it = spans.upper_bound(b);
-        if (it != spans.begin() && std::prev(it)->second >= b) --it;
-        while (it != spans.end() && it->first <= e) {
-            b = std::min(b, it->first);
-            e = std::max(e, it->second);
-            it = spans.erase(it);
-        }
-        spans.emplace(b, e);
+        spans.add(pos, len);
     }
     bool covers(uint64_t pos) {
         std::lock_guard lock(mu);
-        auto it = spans.upper_bound(pos);
-        return it != spans.begin() && std::prev(it)->second > pos;
+        return spans.covers(pos, 1);
     }
 };
 
@@ -79,9 +70,9 @@ TEST_CASE("on_stored reports each span once it is on every stream, and all of th
         CHECK(checked > 0);
         CHECK(mismatched == 0);
         std::lock_guard lock(stored.mu);
-        REQUIRE(stored.spans.size() == 1);
-        CHECK(stored.spans.begin()->first == 0);
-        CHECK(stored.spans.begin()->second == (3u << 20) + 100'000);
+        REQUIRE(stored.spans.to_vector().size() == 1);
+        CHECK(stored.spans.to_vector()[0].pos == 0);
+        CHECK(stored.spans.prefix() == (3u << 20) + 100'000);
     }
 }
 
@@ -104,6 +95,6 @@ TEST_CASE("on_stored never reports what a permanently failed stream did not stor
     REQUIRE(!h.file->flush());
     CHECK(stored.covers(512u << 10));   // once it is stored after all
     std::lock_guard lock(stored.mu);
-    CHECK(stored.spans.size() == 1);
-    CHECK(stored.spans.begin()->second == 1u << 20);
+    CHECK(stored.spans.to_vector().size() == 1);
+    CHECK(stored.spans.prefix() == 1u << 20);
 }

@@ -1,7 +1,7 @@
 // The pieces with no I/O: the extent map, the metadata record's encoding, key hashing.
 #include <doctest/doctest.h>
 
-#include "extent_map.hpp"
+#include "netfs/cache/extent_map.hpp"
 #include "layout.hpp"
 #include "record.hpp"
 
@@ -19,6 +19,7 @@ TEST_CASE("extent map: additions merge when they touch or overlap") {
     CHECK(m.next_present(0)->pos == 50);
     CHECK(m.next_present(0)->len == 350);
     CHECK(m.bytes() == 350);
+    CHECK(m.prefix() == 0);  // nothing from byte 0
 
     ExtentMap g = ExtentMap::from({{1000, 10}, {0, 10}, {5, 10}, {2000, 1}});
     CHECK(g.to_vector().size() == 3);
@@ -33,6 +34,7 @@ TEST_CASE("extent map: additions merge when they touch or overlap") {
     CHECK(g.covers(1003, 0));
     CHECK(g.missing(0, 2001) == 2001 - 26);
     CHECK(g.missing(3000, 10) == 10);
+    CHECK(g.prefix() == 15);  // [0, 15), then a gap
 }
 
 TEST_CASE("record: round trip, and every damaged form is rejected") {

@@ -1,5 +1,6 @@
-// Which byte ranges of a backing file hold cached data: disjoint, non-adjacent
-// [begin, end) ranges (adjacent or overlapping additions merge).
+// Which byte ranges of a file are present: disjoint, non-adjacent [begin, end) ranges
+// (adjacent or overlapping additions merge). The cache records with it which ranges of a
+// backing file hold data; netcp, which ranges of a transfer have arrived.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,8 @@ public:
     // The first extent that ends after pos (it may start before pos).
     std::optional<Extent> next_present(uint64_t pos) const;
     bool covers(uint64_t pos, uint64_t len) const;
+    // Bytes present from 0 without a gap: where a copy that must not skip any starts again.
+    uint64_t prefix() const;
     // Bytes of [pos, pos + len) that are not present.
     uint64_t missing(uint64_t pos, uint64_t len) const;
     uint64_t bytes() const { return bytes_; }
